@@ -1,0 +1,48 @@
+"""Locate the suite's data (schemas/, fixtures/) wherever the package is installed.
+
+A wheel carries the data inside the package as ``conformance/_data``; an editable
+install or a source checkout has it at the top of the repository, which is the only
+case the fallback serves.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+
+@lru_cache(maxsize=None)
+def data_root() -> Traversable:
+    packaged = resources.files("conformance").joinpath("_data")
+    if packaged.is_dir():
+        return packaged
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "schemas").is_dir() and (checkout / "fixtures").is_dir():
+        return checkout
+    raise RuntimeError("stripe-conformance data (schemas/, fixtures/) not found in the installed package")
+
+
+def schemas_dir() -> Traversable:
+    return data_root().joinpath("schemas")
+
+
+def fixtures_dir() -> Traversable:
+    return data_root().joinpath("fixtures")
+
+
+def walk(root: Traversable, suffixes: tuple[str, ...]) -> list[Traversable]:
+    """Every file below ``root`` whose name ends with one of ``suffixes``, in a stable order."""
+    found: list[tuple[str, Traversable]] = []
+
+    def visit(node: Traversable, prefix: str) -> None:
+        for child in node.iterdir():
+            name = f"{prefix}{child.name}"
+            if child.is_dir():
+                visit(child, name + "/")
+            elif child.name.endswith(suffixes):
+                found.append((name, child))
+
+    visit(root, "")
+    return [node for _, node in sorted(found, key=lambda item: item[0])]

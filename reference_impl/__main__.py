@@ -1,0 +1,3 @@
+from reference_impl.serve import main
+
+main()

@@ -1,0 +1,57 @@
+"""What a handler needs about one request: who calls, with which parameters, on which store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from reference_impl import errors
+from reference_impl.auth import Caller, require_secret
+from reference_impl.store import Collection, Store
+
+# Which stored kind an expandable attribute names.
+EXPANDABLE = {"payment_method": "payment_method", "customer": "customer"}
+NOT_STORED_EXPANDABLE = {"latest_charge", "application", "on_behalf_of", "review", "latest_attempt", "mandate",
+                         "single_use_mandate"}
+
+
+@dataclass
+class Context:
+    store: Store
+    caller: Caller
+    params: dict[str, Any] = field(default_factory=dict)
+    query: dict[str, Any] = field(default_factory=dict)
+
+    def collection(self, kind: str) -> Collection:
+        return self.store.collection(self.caller.account, kind)
+
+    def require(self, ident: str, kind: str, param: str, status: int = 404) -> dict:
+        """The caller's object ``ident``, or Stripe's ``resource_missing`` naming ``param``."""
+        found = self.collection(kind).get(ident)
+        if found is None:
+            error = errors.resource_missing(kind, ident, param)
+            error.status = status
+            raise error
+        return found
+
+    def internal(self, ident: str) -> dict:
+        """State an object keeps that its API representation does not show."""
+        return self.store.internal(ident)
+
+    def require_secret(self) -> None:
+        require_secret(self.caller)
+
+    def render(self, obj: dict, expand: list[str] | None, prefix: str = "") -> dict:
+        """The object as answered, with ``expand[]`` paths replaced by the objects they name."""
+        if not expand:
+            return obj
+        shown = dict(obj)
+        for path in expand:
+            if prefix and path.startswith(prefix):
+                path = path[len(prefix):]
+            head = path.split(".", 1)[0]
+            if head in EXPANDABLE and isinstance(shown.get(head), str):
+                shown[head] = self.collection(EXPANDABLE[head]).get(shown[head]) or shown[head]
+            elif head not in EXPANDABLE and head not in NOT_STORED_EXPANDABLE:
+                raise errors.StripeError(400, f"This property cannot be expanded ({path}).", param="expand")
+        return shown

@@ -1,0 +1,127 @@
+"""Payment attempts: what confirming with a test PaymentMethod does to a PaymentIntent."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable
+
+from reference_impl import errors, ids, payment_methods
+from reference_impl.context import Context
+
+# docs.stripe.com/currencies: a representative subset of the presentment currencies.
+CURRENCIES = frozenset(
+    "usd aed aud bgn brl cad chf cny czk dkk eur gbp hkd huf idr ils inr jpy krw mxn myr nok nzd php pln ron "
+    "sek sgd thb try twd zar".split()
+)
+
+PaymentAttempt = Callable[[Context, dict, dict[str, Any]], None]
+ATTEMPTS: dict[str, PaymentAttempt] = {}
+"""Per payment-method type (``card``, ``us_bank_account``, ...): how confirming it proceeds."""
+
+
+def resolve_payment_method(ctx: Context, pm_id: str) -> dict:
+    """A stored PaymentMethod, or a new one made from a test PaymentMethod id like ``pm_card_visa``.
+
+    As in Stripe's test mode, a test id stands for a fresh PaymentMethod with its own id.
+    """
+    card = payment_methods.lookup(pm_id)
+    if card is not None:
+        pm = card.payment_method(int(time.time()))
+        pm["id"] = ids.new_id("pm")
+        ctx.internal(pm["id"])["card"] = card
+        return ctx.collection("payment_method").add(pm)
+    return ctx.require(pm_id, "payment_method", "payment_method", status=400)
+
+
+def payment_method_from_data(ctx: Context, data: Any) -> dict:
+    kind = data.get("type") if isinstance(data, dict) else None
+    builder = PAYMENT_METHOD_BUILDERS.get(kind)
+    if builder is None:
+        raise errors.StripeError(400, "Invalid payment_method_data[type]: must be one of "
+                                 + ", ".join(sorted(PAYMENT_METHOD_BUILDERS)), param="payment_method_data[type]")
+    pm = builder(ctx, data)
+    pm.update(id=ids.new_id("pm"), object="payment_method", type=kind, created=int(time.time()), livemode=False,
+              customer=None, metadata={})
+    return ctx.collection("payment_method").add(pm)
+
+
+PAYMENT_METHOD_BUILDERS: dict[str, Callable[[Context, dict], dict]] = {}
+
+
+def attempt(ctx: Context, pi: dict, off_session: Any, error_on_requires_action: bool, return_url: str | None) -> None:
+    pm = ctx.collection("payment_method").get(pi["payment_method"])
+    handler = ATTEMPTS.get(pm["type"]) if pm else None
+    if handler is None:
+        raise errors.StripeError(400, f"This PaymentIntent cannot be confirmed with a {pm and pm['type']} "
+                                 "PaymentMethod.", code="payment_intent_incompatible_payment_method",
+                                 param="payment_method")
+    handler(ctx, pi, {"pm": pm, "off_session": off_session, "error_on_requires_action": error_on_requires_action,
+                      "return_url": return_url})
+
+
+def _card_attempt(ctx: Context, pi: dict, how: dict[str, Any]) -> None:
+    pm = how["pm"]
+    card = ctx.internal(pm["id"])["card"]
+    state = ctx.internal(pi["id"])
+    needs_auth = card.authenticate == "always" or (card.authenticate == "on_session" and not how["off_session"])
+    if needs_auth and not state.get("authenticated"):
+        if how["off_session"] or how["error_on_requires_action"]:
+            decline(ctx, pi, pm, "authentication_required")
+        pi["status"] = "requires_action"
+        pi["next_action"] = _authentication_action(pi, how["return_url"])
+        return
+    if card.decline:
+        decline(ctx, pi, pm, card.decline)
+    _authorized(ctx, pi)
+    options = pi["payment_method_options"].get("card", {})
+    state["incremental_authorization_supported"] = (
+        pi["status"] == "requires_capture" and options.get("request_incremental_authorization") == "if_available")
+
+
+def _authentication_action(pi: dict, return_url: str | None) -> dict:
+    if return_url:
+        url = f"https://hooks.stripe.com/redirect/authenticate/src_{ids.token()}?client_secret={pi['client_secret']}"
+        return {"type": "redirect_to_url", "redirect_to_url": {"url": url, "return_url": return_url}}
+    return {"type": "use_stripe_sdk",
+            "use_stripe_sdk": {"type": "three_d_secure_redirect", "stripe_js": "", "source": f"src_{ids.token()}"}}
+
+
+def _authorized(ctx: Context, pi: dict) -> None:
+    """A successful authorization: held for manual capture, otherwise captured at once."""
+    pi["latest_charge"] = ids.new_id("ch")
+    pi["next_action"] = None
+    pi["last_payment_error"] = None
+    if pi["capture_method"] == "manual":
+        pi.update(status="requires_capture", amount_capturable=pi["amount"])
+    else:
+        pi.update(status="succeeded", amount_received=pi["amount"])
+
+
+def decline(ctx: Context, pi: dict, pm: dict, reason: str) -> None:
+    """Fail the attempt: the PaymentIntent returns to requires_payment_method and a 402 is raised."""
+    spec = payment_methods.DECLINES[reason]
+    error: dict[str, Any] = {"type": "card_error", "code": spec["code"], "message": spec["message"],
+                             "decline_code": reason if spec["code"] == "card_declined" or reason == spec["code"]
+                             else None, "payment_method": pm, "charge": ids.new_id("ch"),
+                             "doc_url": errors.DOC_URL + spec["code"].replace("_", "-")}
+    if reason == "authentication_required":
+        error["decline_code"] = "authentication_required"
+    error = {k: v for k, v in error.items() if v is not None}
+    pi.update(status="requires_payment_method", payment_method=None, next_action=None, last_payment_error=error,
+              latest_charge=error["charge"])
+    raise errors.StripeError(402, spec["message"], type="card_error", code=spec["code"],
+                             decline_code=error.get("decline_code"), charge=error["charge"], payment_method=pm,
+                             payment_intent=pi)
+
+
+def authorize_increment(ctx: Context, pi: dict, amount: int) -> None:
+    """Incremental authorizations can be declined; a declined one changes nothing on the intent."""
+    pm = ctx.collection("payment_method").get(pi["payment_method"])
+    card = ctx.internal(pm["id"]).get("card") if pm else None
+    if card is not None and card.decline_increments:
+        spec = payment_methods.DECLINES["generic_decline"]
+        raise errors.StripeError(402, spec["message"], type="card_error", code="card_declined",
+                                 decline_code="generic_decline", payment_intent=pi)
+
+
+ATTEMPTS["card"] = _card_attempt

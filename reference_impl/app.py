@@ -14,7 +14,7 @@ from starlette.routing import Route
 from conformance.wire import WireError, decode
 from reference_impl import auth, errors, ids
 from reference_impl.context import Context
-from reference_impl.resources import payment_intents
+from reference_impl.resources import ROUTES
 from reference_impl.store import Store
 
 log = logging.getLogger("reference_impl")
@@ -22,19 +22,6 @@ log = logging.getLogger("reference_impl")
 MAX_BODY = 1 << 20  # 1 MiB, far above any real Stripe request
 
 Handler = Callable[..., dict]
-
-ROUTES: list[tuple[str, str, Handler]] = [
-    ("GET", "/v1/payment_intents", payment_intents.list_all),
-    ("POST", "/v1/payment_intents", payment_intents.create),
-    ("GET", "/v1/payment_intents/{intent}", payment_intents.retrieve),
-    ("POST", "/v1/payment_intents/{intent}", payment_intents.update),
-    ("POST", "/v1/payment_intents/{intent}/confirm", payment_intents.confirm),
-    ("POST", "/v1/payment_intents/{intent}/capture", payment_intents.capture),
-    ("POST", "/v1/payment_intents/{intent}/cancel", payment_intents.cancel),
-    ("POST", "/v1/payment_intents/{intent}/increment_authorization", payment_intents.increment_authorization),
-]
-
-
 def json_response(status: int, body: Any, request_id: str) -> Response:
     return Response(json.dumps(body, separators=(",", ":")), status_code=status, media_type="application/json",
                     headers={"Request-Id": request_id})

@@ -21,7 +21,8 @@ def serve(host: str = "127.0.0.1", port: int = 12111, fd: int | None = None, log
     if fd is None:
         host_port = f"{host}:{port}"
     else:
-        host_port = "%s:%d" % socket.socket(fileno=fd).getsockname()[:2]
+        with socket.fromfd(fd, socket.AF_INET, socket.SOCK_STREAM) as probe:  # a duplicate: fd stays open
+            host_port = "%s:%d" % probe.getsockname()[:2]
     logging.getLogger("reference_impl").warning("stripe-conformance reference server on http://%s", host_port)
     server.run()
 

@@ -400,3 +400,15 @@ def list_all(ctx: Context) -> dict:
                   keep=(lambda obj: obj["customer"] == customer) if customer else (lambda obj: True))
     result["data"] = [ctx.render(obj, q.get("expand"), prefix="data.") for obj in result["data"]]
     return result
+
+
+ROUTES = [
+    ("GET", "/v1/payment_intents", list_all),
+    ("POST", "/v1/payment_intents", create),
+    ("GET", "/v1/payment_intents/{intent}", retrieve),
+    ("POST", "/v1/payment_intents/{intent}", update),
+    ("POST", "/v1/payment_intents/{intent}/confirm", confirm),
+    ("POST", "/v1/payment_intents/{intent}/capture", capture),
+    ("POST", "/v1/payment_intents/{intent}/cancel", cancel),
+    ("POST", "/v1/payment_intents/{intent}/increment_authorization", increment_authorization),
+]

@@ -1,0 +1,170 @@
+"""Run a scenario's steps against a target and judge each response.
+
+Outcomes, kept apart: a :class:`ScenarioFailure` is the target answering wrongly; a
+:class:`~conformance.target.HarnessError` is the exchange failing (no connection,
+timeout, a body that is not JSON); :class:`Unsupported` is the target lacking the
+endpoint altogether, which a runner reports once rather than in every scenario.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance import matchers
+from conformance.scenario import KEY_ROLES, Scenario, Step
+from conformance.target import Client, Exchange, HarnessError
+
+_VAR = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+UNSUPPORTED_STATUSES = (404, 405, 501)
+
+
+class ScenarioFailure(AssertionError):
+    def __init__(self, scenario: Scenario, step: Step, exchange: Exchange, problems: list[str]):
+        self.scenario, self.step, self.exchange, self.problems = scenario, step, exchange, problems
+        super().__init__(self.report())
+
+    def summary(self) -> str:
+        return f"{self.step.name}: {self.problems[0]}" + (f" (+{len(self.problems) - 1} more)"
+                                                           if len(self.problems) > 1 else "")
+
+    def report(self) -> str:
+        lines = [f"scenario {self.scenario.id}: {self.scenario.title}",
+                 f"failed at {self.step.name!r} ({self.step.endpoint})"]
+        lines += [f"  - {problem}" for problem in self.problems]
+        source = self.scenario.sources[0]
+        lines.append(f"documented: \"{source['quote']}\" ({source.get('url') or source.get('seed')})")
+        lines.append("exchange:")
+        lines += ["  " + line for line in self.exchange.describe().splitlines()]
+        return "\n".join(lines)
+
+
+class Unsupported(Exception):
+    def __init__(self, endpoint: str, exchange: Exchange):
+        self.endpoint, self.exchange = endpoint, exchange
+        super().__init__(f"the target does not implement {endpoint} (answered {exchange.status})")
+
+
+@dataclass
+class Run:
+    """What one scenario run did, for reports."""
+
+    scenario: Scenario
+    exchanges: list[Exchange] = field(default_factory=list)
+    variables: dict[str, Any] = field(default_factory=dict)
+
+
+def run(scenario: Scenario, client: Client, record: Run | None = None) -> Run:
+    record = record or Run(scenario)
+    # ``{run}`` is unique per run so scenarios can tag what they create and find only that.
+    record.variables.setdefault("run", secrets.token_hex(6))
+    record.variables.setdefault("now", int(time.time()))
+    for step in scenario.steps:
+        exchange = _perform(scenario, step, client, record)
+        for name, path in step.save.items():
+            record.variables[name] = _dig(exchange.body, path)
+    return record
+
+
+def _perform(scenario: Scenario, step: Step, client: Client, record: Run) -> Exchange:
+    retry = step.retry or {}
+    deadline = time.monotonic() + retry.get("timeout", 0)
+    while True:
+        exchange = _send(step, client, record.variables)
+        record.exchanges.append(exchange)
+        problems = judge(step, exchange, record.variables)
+        if not problems:
+            return exchange
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(retry.get("interval", 1.0))
+    _raise_unsupported(step, exchange)
+    raise ScenarioFailure(scenario, step, exchange, problems)
+
+
+def _send(step: Step, client: Client, variables: dict[str, Any]) -> Exchange:
+    key_role = step.key
+    key = client.keys.for_role(key_role) if key_role in KEY_ROLES else key_role
+    if key_role == "other" and key is None:
+        raise HarnessError("this scenario needs a second account's secret key (--other-api-key)")
+    return client.send(step.method, substitute(step.path, variables), form=substitute(step.form, variables),
+                       query=substitute(step.query, variables), headers=substitute(step.headers, variables),
+                       key=key)
+
+
+def judge(step: Step, exchange: Exchange, variables: dict[str, Any]) -> list[str]:
+    """Every way the response fails the step's expectations."""
+    expect = substitute(step.expect, variables)
+    statuses = expect["status"] if isinstance(expect["status"], list) else [expect["status"]]
+    problems: list[str] = []
+    if exchange.status not in statuses:
+        problems.append(f"status: expected {' or '.join(map(str, statuses))}, got {exchange.status}")
+    if exchange.body is None and (exchange.response_text or "body" in expect or "schema" in expect):
+        start = exchange.response_text[:200].replace("\n", " ")
+        raise HarnessError(f"{step.endpoint} answered {exchange.status} with a body that is not JSON "
+                           f"({exchange.response_headers.get('Content-Type', 'no content type')}): {start!r}")
+    schema = expect.get("schema") or ("error" if exchange.status >= 400 and max(statuses) >= 400 else None)
+    if schema and exchange.body is not None:
+        problems += [f"schema {schema}: {problem}" for problem in _schema_errors(schema, exchange.body)]
+    if "body" in expect:
+        problems += matchers.mismatches(expect["body"], exchange.body)
+    for name, wanted in expect.get("headers", {}).items():
+        actual = _header(exchange.response_headers, name)
+        problems += matchers.mismatches(wanted, actual, f"header {name}")
+    return problems
+
+
+def _schema_errors(name: str, body: Any) -> list[str]:
+    from conformance import schemas  # loaded on first use: collecting scenarios needs no schemas
+
+    return schemas.errors(name, body)[:10]
+
+
+def _header(headers: dict[str, str], name: str) -> Any:
+    lowered = {k.lower(): v for k, v in headers.items()}
+    return lowered.get(name.lower(), matchers.ABSENT)
+
+
+def _raise_unsupported(step: Step, exchange: Exchange) -> None:
+    """A 404/405/501 that is not Stripe's answer about a missing object means a missing endpoint."""
+    expected = step.expect["status"]
+    if exchange.status not in UNSUPPORTED_STATUSES or exchange.status in (expected if isinstance(expected, list)
+                                                                         else [expected]):
+        return
+    error = exchange.body.get("error") if isinstance(exchange.body, dict) else None
+    message = str(error.get("message", "")) if isinstance(error, dict) else ""
+    if isinstance(error, dict) and (error.get("code") == "resource_missing" or message.startswith("No such")):
+        return
+    raise Unsupported(step.endpoint, exchange)
+
+
+def substitute(value: Any, variables: dict[str, Any]) -> Any:
+    """Replace ``{name}`` with saved values; a string that is only ``{name}`` takes the raw value."""
+    if isinstance(value, str):
+        whole = _VAR.fullmatch(value)
+        if whole and whole.group(1) in variables:
+            return variables[whole.group(1)]
+        return _VAR.sub(lambda m: str(variables[m.group(1)]) if m.group(1) in variables else m.group(0), value)
+    if isinstance(value, dict):
+        return {substitute(k, variables): substitute(v, variables) for k, v in value.items()}
+    if isinstance(value, list):
+        return [substitute(item, variables) for item in value]
+    return value
+
+
+def _dig(body: Any, path: str) -> Any:
+    """``data.0.id`` -> ``body["data"][0]["id"]``; ``.`` is the whole body."""
+    if path == ".":
+        return body
+    current = body
+    for part in path.split("."):
+        if isinstance(current, list) and part.isdigit() and int(part) < len(current):
+            current = current[int(part)]
+        elif isinstance(current, dict) and part in current:
+            current = current[part]
+        else:
+            raise HarnessError(f"cannot save {path!r}: the response has no such value")
+    return current

@@ -1,0 +1,154 @@
+"""The target under test, seen only over HTTP, and the client that talks to it.
+
+A failure of the target (a wrong answer) is kept apart from an error of the harness
+(no connection, a timeout, a body that is not JSON): the first is what the suite measures,
+the second means the measurement could not be made.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import requests
+
+from conformance import wire
+
+DEFAULT_TIMEOUT = 10.0
+
+
+class HarnessError(Exception):
+    """The exchange with the target could not be completed or read."""
+
+
+@dataclass(frozen=True)
+class Keys:
+    secret: str
+    publishable: str
+    other_secret: str | None = None
+
+    @classmethod
+    def derive(cls, secret: str, publishable: str | None = None, other_secret: str | None = None) -> "Keys":
+        """Fill in a publishable key by the test-key convention ``sk_test_X`` -> ``pk_test_X``."""
+        if publishable is None and secret.startswith("sk_"):
+            publishable = "pk_" + secret[3:]
+        return cls(secret, publishable or "", other_secret)
+
+    def for_role(self, role: str) -> str | None:
+        return {"secret": self.secret, "publishable": self.publishable, "other": self.other_secret,
+                "none": None}[role]
+
+
+@dataclass
+class Exchange:
+    """One request and its response, kept for reports."""
+
+    method: str
+    url: str
+    request_body: str
+    request_headers: dict[str, str]
+    status: int = 0
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_text: str = ""
+    body: Any = None
+    elapsed_ms: float = 0.0
+
+    def describe(self, limit: int = 2000) -> str:
+        shown_headers = {k: v for k, v in self.request_headers.items() if k.lower() != "authorization"}
+        lines = [f"> {self.method} {self.url}"]
+        lines += [f"> {k}: {v}" for k, v in shown_headers.items()]
+        if self.request_body:
+            lines.append(f"> {self.request_body}")
+        lines.append(f"< {self.status}  ({self.elapsed_ms:.0f} ms)")
+        text = self.response_text
+        if self.body is not None:
+            text = json.dumps(self.body, indent=2, sort_keys=True)
+        if len(text) > limit:
+            text = text[:limit] + f"\n... ({len(text) - limit} more characters)"
+        lines += [f"< {line}" for line in text.splitlines()]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"method": self.method, "url": self.url, "body": self.request_body,
+                "status": self.status, "response": self.body if self.body is not None else self.response_text[:4000]}
+
+
+class Client:
+    """Sends Stripe-form requests to one base URL."""
+
+    def __init__(self, base_url: str, keys: Keys, timeout: float = DEFAULT_TIMEOUT):
+        self.base_url = base_url.rstrip("/")
+        self.keys = keys
+        self.timeout = timeout
+        self.session = requests.Session()
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        form: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        key: str | None = "",
+    ) -> Exchange:
+        """Send one request; ``key`` is an API key, ``None`` for none, ``""`` for the secret key."""
+        url = self.base_url + path
+        if query:
+            url += "?" + wire.encode(query)
+        body = wire.encode(form) if form else ""
+        sent = {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})}
+        api_key = self.keys.secret if key == "" else key
+        if api_key is not None:
+            sent["Authorization"] = f"Bearer {api_key}"
+        exchange = Exchange(method.upper(), url, body, sent)
+        try:
+            response = self.session.request(method, url, data=body.encode() if body else None, headers=sent,
+                                            timeout=self.timeout, allow_redirects=False)
+        except requests.Timeout as exc:
+            raise HarnessError(f"no answer from {url} within {self.timeout:g} s") from exc
+        except requests.RequestException as exc:
+            raise HarnessError(f"request to {url} failed: {_reason(exc)}") from exc
+        exchange.status = response.status_code
+        exchange.response_headers = dict(response.headers)
+        exchange.response_text = response.text
+        exchange.elapsed_ms = response.elapsed.total_seconds() * 1000
+        try:
+            exchange.body = response.json()
+        except ValueError:
+            exchange.body = None
+        return exchange
+
+    def close(self) -> None:
+        self.session.close()
+
+
+_REASONS = {
+    "Connection refused": "connection refused (nothing is listening there)",
+    "Name or service not known": "the host name does not resolve",
+    "BadStatusLine": "the server does not speak HTTP",
+    "RemoteDisconnected": "the server closed the connection without answering",
+    "Connection reset": "the connection was reset",
+    "Read timed out": "no answer in time",
+}
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc)
+    for marker, reason in _REASONS.items():
+        if marker in text:
+            return reason
+    return text.splitlines()[0][:200] if text else exc.__class__.__name__
+
+
+def probe(base_url: str, timeout: float = 5.0) -> str | None:
+    """Why ``base_url`` cannot serve as a target (not reachable, not HTTP), or None when it can."""
+    url = base_url.rstrip("/") + "/v1/payment_intents?limit=1"
+    try:
+        requests.get(url, timeout=timeout, allow_redirects=False)
+    except requests.Timeout:
+        return f"no answer within {timeout:g} s"
+    except requests.RequestException as exc:
+        return _reason(exc)
+    return None

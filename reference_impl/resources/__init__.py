@@ -1,4 +1,8 @@
-"""One module per resource; each declares its ROUTES as (method, path, handler)."""
+"""One module per resource; each declares its ROUTES as (method, path, handler).
+
+Routes are matched in order: a literal path (``/v1/payment_intents/search``) must come
+before a pattern that would also match it (``/v1/payment_intents/{intent}``).
+"""
 
 from reference_impl.resources import payment_intents
 

@@ -1,0 +1,156 @@
+"""The benchmark's tables (Markdown), the machine it ran on, and the raw figures (JSON)."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import statistics
+import subprocess
+from dataclasses import asdict
+from importlib import metadata
+from pathlib import Path
+
+from benchmarks.runner import WORKLOADS, Memory, Outcome, Run, Settings
+from benchmarks.suite import SuiteTiming
+
+OURS, THEIRS = "ours", "localstripe"
+
+
+def machine(load_before: tuple[float, ...]) -> dict[str, str]:
+    cpu = next((line.split(":", 1)[1].strip() for line in _read("/proc/cpuinfo").splitlines()
+                if line.startswith("model name")), platform.processor() or "unknown")
+    mem_kb = next((int(line.split()[1]) for line in _read("/proc/meminfo").splitlines()
+                   if line.startswith("MemTotal:")), 0)
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpus": f"{os.cpu_count()} x {cpu}",
+        "memory": f"{mem_kb / 1024 / 1024:.1f} GiB",
+        "python": platform.python_version(),
+        "wrk": _first_line(["wrk", "--version"]),
+        "localstripe": _version("localstripe"),
+        "load average (1, 5, 15 min) before / after": (
+            f"{' '.join(f'{x:.2f}' for x in load_before)} / {' '.join(f'{x:.2f}' for x in os.getloadavg())}"),
+    }
+
+
+def markdown(settings: Settings, outcome: Outcome, suite: list[SuiteTiming], about: dict[str, str],
+             command: str) -> str:
+    parts = ["## Machine", "", *(f"- {name}: {value}" for name, value in about.items()),
+             f"- command: `{command}`",
+             f"- settings: wrk 1 thread, {settings.connections} connections, {settings.duration_s:g} s per run, "
+             f"{settings.rounds} rounds alternating the servers; servers pinned to core {settings.server_cpu}, "
+             f"wrk to core {settings.client_cpu}", "",
+             "## Throughput and latency", "", throughput_table(outcome.runs)]
+    if outcome.notes:
+        parts += ["", *(f"- {note}" for note in outcome.notes)]
+    parts += ["", "## Pre-fill", "", fill_table(outcome), "", "## Memory", "", memory_table(outcome.memory)]
+    if suite:
+        parts += ["", "## `stripe-conformance run` (bundled server, not pinned)", "", suite_table(suite)]
+    return "\n".join(parts) + "\n"
+
+
+def throughput_table(runs: list[Run]) -> str:
+    rows = ["| workload | level | stored at start (ours / localstripe) | ours req/s | ours p50 / p99 ms | localstripe req/s "
+            "| localstripe p50 / p99 ms | ours / localstripe |",
+            "|---|---:|---|---:|---:|---:|---:|---:|"]
+    for workload in WORKLOADS:
+        for level in sorted({r.level for r in runs if r.workload == workload}):
+            ours = _aggregate([r for r in runs if (r.workload, r.level, r.server) == (workload, level, OURS)])
+            theirs = _aggregate([r for r in runs if (r.workload, r.level, r.server) == (workload, level, THEIRS)])
+            ratio = f"{ours['rate'] / theirs['rate']:.1f}x" if ours and theirs and theirs["rate"] else "-"
+            stored = " / ".join(f"{side['stored']:,}" if side else "-" for side in (ours, theirs))
+            rows.append(f"| {workload} | {_count(level)} | {stored} | {_rate(ours)} | {_latency(ours)} | {_rate(theirs)} "
+                        f"| {_latency(theirs)} | {ratio} |")
+    return "\n".join(rows)
+
+
+def fill_table(outcome: Outcome) -> str:
+    rows = ["| server | level | reached | seconds | creates/s at the end |", "|---|---:|---:|---:|---:|"]
+    rows += [f"| {f.server} | {f.level:,} | {f.reached:,} | {f.seconds:.0f} | {f.last_rate:.0f} |"
+             for f in outcome.fills]
+    return "\n".join(rows)
+
+
+def memory_table(samples: list[Memory]) -> str:
+    rows = ["| server | intents stored | RSS MB | MB per 10k intents (since start) | bytes per intent |",
+            "|---|---:|---:|---:|---:|"]
+    for server in dict.fromkeys(s.server for s in samples):
+        mine = [s for s in samples if s.server == server]
+        base = mine[0]
+        for sample in mine:
+            grown = sample.stored - base.stored
+            per = (sample.rss_bytes - base.rss_bytes) / grown if grown > 0 else None
+            rows.append(f"| {server} | {sample.stored:,} | {sample.rss_bytes / 2**20:.1f} | "
+                        f"{per * 10_000 / 2**20:.1f} | {per:,.0f} |" if per is not None else
+                        f"| {server} | {sample.stored:,} | {sample.rss_bytes / 2**20:.1f} | - | - |")
+    return "\n".join(rows)
+
+
+def suite_table(suite: list[SuiteTiming]) -> str:
+    rows = ["| run | wall time s | exit code | pytest's summary |", "|---|---:|---:|---|"]
+    rows += [f"| {t.label} | {t.seconds:.1f} | {t.exit_code} | {t.summary} |" if t.seconds is not None
+             else f"| {t.label} | - | {t.exit_code} | {t.summary} |" for t in suite]
+    return "\n".join(rows)
+
+
+def as_json(settings: Settings, outcome: Outcome, suite: list[SuiteTiming], about: dict[str, str],
+            command: str) -> dict:
+    return {
+        "machine": about, "command": command, "settings": asdict(settings),
+        "runs": [{"workload": r.workload, "level": r.level, "server": r.server, "stored": r.stored,
+                  **r.result.to_json()} for r in outcome.runs],
+        "fills": [asdict(f) for f in outcome.fills], "memory": [asdict(m) for m in outcome.memory],
+        "notes": outcome.notes, "suite": [asdict(t) for t in suite],
+    }
+
+
+def _aggregate(runs: list[Run]) -> dict | None:
+    """All rounds together: throughput over their summed time, median p50, worst p99."""
+    if not runs:
+        return None
+    elapsed = sum(r.result.elapsed_s for r in runs)
+    return {
+        "rate": sum(r.result.answers for r in runs) / elapsed if elapsed else 0.0,
+        "p50": statistics.median(r.result.latency_ms["p50"] for r in runs),
+        "p99": max(r.result.latency_ms["p99"] for r in runs),
+        "failed": sum(r.result.failed for r in runs),
+        "stored": runs[0].stored,
+    }
+
+
+def _rate(side: dict | None) -> str:
+    if not side:
+        return "-"
+    return f"{side['rate']:,.0f}" + (f" ({side['failed']} non-2xx)" if side["failed"] else "")
+
+
+def _latency(side: dict | None) -> str:
+    return f"{side['p50']:.1f} / {side['p99']:.1f}" if side else "-"
+
+
+def _count(n: int) -> str:
+    """Round levels short (10k, 1M); other counts in full."""
+    for size, suffix in ((1_000_000, "M"), (1_000, "k")):
+        if n >= size and n % size == 0:
+            return f"{n // size}{suffix}"
+    return f"{n:,}"
+
+
+def _read(path: str) -> str:
+    return Path(path).read_text() if Path(path).exists() else ""
+
+
+def _first_line(argv: list[str]) -> str:
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+    except OSError:
+        return "not installed"
+    return (done.stdout or done.stderr).splitlines()[0] if (done.stdout or done.stderr) else "unknown"
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"

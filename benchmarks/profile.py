@@ -89,6 +89,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rate", type=int, default=250, help="py-spy samples per second")
     parser.add_argument("--output", type=Path, default=Path("profile-raw.txt"), help="collapsed stacks file")
     parser.add_argument("--reference-source", help="profile the reference server from this checkout instead")
+    parser.add_argument("--reference-python", help="run the reference server with this interpreter (another venv)")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -99,7 +100,7 @@ def main(args: argparse.Namespace) -> int:
     settings = Settings(levels=[], localstripe_max_level=0, duration_s=args.duration, rounds=1, connections=8,
                         fill_budget_s=1800)
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as workdir, \
-            servers.reference(settings.server_cpu, args.reference_source) as server:
+            servers.reference(settings.server_cpu, args.reference_source, args.reference_python) as server:
         target = Target(server, Path(workdir))
         bench = Benchmark(settings, [target])
         bench.fill(target, args.stored)

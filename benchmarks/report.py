@@ -41,7 +41,11 @@ def markdown(settings: Settings, outcome: Outcome, suite: list[SuiteTiming], abo
              f"- settings: wrk 1 thread, {settings.connections} connections, {settings.duration_s:g} s per run, "
              f"{settings.rounds} rounds alternating the servers; servers pinned to core {settings.server_cpu}, "
              f"wrk to core {settings.client_cpu}", "",
-             "## Throughput and latency", "", throughput_table(outcome.runs)]
+             "## Throughput and latency", "", throughput_table(outcome.runs), "",
+             "## Requests per CPU-second of the server", "",
+             "What one free core would serve: the server's own CPU time (utime + stime) during each run, "
+             "which moves little when other work shares the machine, unlike the wall-clock figures above.", "",
+             capacity_table(outcome.runs)]
     if outcome.notes:
         parts += ["", *(f"- {note}" for note in outcome.notes)]
     parts += ["", "## Pre-fill", "", fill_table(outcome), "", "## Memory", "", memory_table(outcome.memory)]
@@ -54,14 +58,23 @@ def throughput_table(runs: list[Run]) -> str:
     rows = ["| workload | level | stored at start (ours / localstripe) | ours req/s | ours p50 / p99 ms | localstripe req/s "
             "| localstripe p50 / p99 ms | ours / localstripe |",
             "|---|---:|---|---:|---:|---:|---:|---:|"]
-    for workload in WORKLOADS:
-        for level in sorted({r.level for r in runs if r.workload == workload}):
-            ours = _aggregate([r for r in runs if (r.workload, r.level, r.server) == (workload, level, OURS)])
-            theirs = _aggregate([r for r in runs if (r.workload, r.level, r.server) == (workload, level, THEIRS)])
-            ratio = f"{ours['rate'] / theirs['rate']:.1f}x" if ours and theirs and theirs["rate"] else "-"
-            stored = " / ".join(f"{side['stored']:,}" if side else "-" for side in (ours, theirs))
-            rows.append(f"| {workload} | {_count(level)} | {stored} | {_rate(ours)} | {_latency(ours)} | {_rate(theirs)} "
-                        f"| {_latency(theirs)} | {ratio} |")
+    for workload, level in _rows(runs):
+        ours, theirs = (_aggregate([r for r in runs if (r.workload, r.level, r.server) == (workload, level, side)])
+                        for side in (OURS, THEIRS))
+        ratio = f"{ours['rate'] / theirs['rate']:.1f}x" if ours and theirs and theirs["rate"] else "-"
+        stored = " / ".join(f"{side['stored']:,}" if side else "-" for side in (ours, theirs))
+        rows.append(f"| {workload} | {_count(level)} | {stored} | {_rate(ours)} | {_latency(ours)} | {_rate(theirs)} "
+                    f"| {_latency(theirs)} | {ratio} |")
+    return "\n".join(rows)
+
+
+def capacity_table(runs: list[Run]) -> str:
+    rows = ["| workload | level | ours | localstripe | ours / localstripe |", "|---|---:|---:|---:|---:|"]
+    for workload, level in _rows(runs):
+        ours, theirs = (_per_cpu_second([r for r in runs if (r.workload, r.level, r.server) == (workload, level, side)])
+                        for side in (OURS, THEIRS))
+        ratio = f"{ours / theirs:.1f}x" if ours and theirs else "-"
+        rows.append(f"| {workload} | {_count(level)} | {_number(ours)} | {_number(theirs)} | {ratio} |")
     return "\n".join(rows)
 
 
@@ -103,6 +116,21 @@ def as_json(settings: Settings, outcome: Outcome, suite: list[SuiteTiming], abou
         "fills": [asdict(f) for f in outcome.fills], "memory": [asdict(m) for m in outcome.memory],
         "notes": outcome.notes, "suite": [asdict(t) for t in suite],
     }
+
+
+def _rows(runs: list[Run]) -> list[tuple[str, int]]:
+    """(workload, level) in the table's order: by workload, then level."""
+    return [(workload, level) for workload in WORKLOADS
+            for level in sorted({r.level for r in runs if r.workload == workload})]
+
+
+def _per_cpu_second(runs: list[Run]) -> float | None:
+    cpu = sum(r.cpu_s for r in runs)
+    return sum(r.result.answers for r in runs) / cpu if cpu else None
+
+
+def _number(value: float | None) -> str:
+    return f"{value:,.0f}" if value else "-"
 
 
 def _aggregate(runs: list[Run]) -> dict | None:

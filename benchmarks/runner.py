@@ -68,6 +68,11 @@ class Run:
     server: str
     stored: int  # intents stored when the run started
     result: Result
+    cpu_s: float = 0.0  # CPU time the server used during the run
+
+    @property
+    def per_cpu_second(self) -> float:
+        return self.result.answers / self.cpu_s if self.cpu_s else 0.0
 
 
 @dataclass
@@ -141,11 +146,13 @@ class Benchmark:
                 self._measure(target, level, workload, measure)
 
     def _measure(self, target: Target, level: int, workload: str, measure: Callable[[Target], Result]) -> Result:
-        stored = target.stored
+        stored, cpu = target.stored, target.server.cpu_seconds()
         result = measure(target)
-        self.outcome.runs.append(Run(workload, level, target.name, stored, result))
+        run = Run(workload, level, target.name, stored, result, target.server.cpu_seconds() - cpu)
+        self.outcome.runs.append(run)
         self.log(f"  {workload:<9} {target.name:<12} stored {stored:>9,}  {result.rate:>9.1f}/s  "
-                 f"p50 {result.latency_ms['p50']:7.2f} ms  p99 {result.latency_ms['p99']:8.2f} ms"
+                 f"p50 {result.latency_ms['p50']:7.2f} ms  p99 {result.latency_ms['p99']:8.2f} ms  "
+                 f"{run.per_cpu_second:>8.0f}/CPU-s"
                  + (f"  {result.failed} non-2xx {result.statuses}" if result.failed else ""))
         return result
 

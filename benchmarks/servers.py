@@ -79,6 +79,15 @@ class Server:
                 return int(line.split()[1]) * 1024
         raise ServerError(f"no VmRSS for {self.name} (pid {self.pid})")
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the server process has used so far.
+
+        Requests per CPU-second is what one free core would serve: unlike wall-clock
+        throughput, it barely moves when other work shares the machine.
+        """
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -103,14 +112,15 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def reference(cpu: int | None, source: str | None = None) -> Server:
-    """``python -m reference_impl``, from ``source`` (another checkout) when given.
+def reference(cpu: int | None, source: str | None = None, python: str | None = None) -> Server:
+    """``python -m reference_impl``, from ``source`` (another checkout) and with another
+    interpreter (another venv) when given.
 
     Logging at ``warning``, as the bundled server runs for the suite: per-request log lines
     are a debugging aid, not part of what a mock's throughput should include.
     """
     env = {"PYTHONPATH": source} if source else {}
-    return Server("ours", [sys.executable, "-m", "reference_impl", "--port", "{port}", "--log-level", "warning"],
+    return Server("ours", [python or sys.executable, "-m", "reference_impl", "--port", "{port}", "--log-level", "warning"],
                   key="sk_test_bench", cpu=cpu, env=env, cwd=source)
 
 

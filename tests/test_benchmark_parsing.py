@@ -84,11 +84,11 @@ def test_profile_summary_gives_each_layer_its_share():
     assert "| choice (random.py) | 30.0% |" in summary
 
 
-def _run(server: str, rate: float, p99: float, failed: int = 0) -> Run:
+def _run(server: str, rate: float, p99: float, failed: int = 0, cpu_s: float = 0.0) -> Run:
     statuses = {200: int(rate)} | ({400: failed} if failed else {})
     result = wrk.Result(answers=int(rate) + failed, elapsed_s=1.0, statuses=statuses,
                         latency_ms={"mean": 1.0, "p50": 1.0, "p90": 1.0, "p99": p99, "max": p99})
-    return Run("create", 10_000, server, 10_000, result)
+    return Run("create", 10_000, server, 10_000, result, cpu_s)
 
 
 def test_table_aggregates_rounds_and_gives_the_ratio():
@@ -101,3 +101,15 @@ def test_table_aggregates_rounds_and_gives_the_ratio():
     assert cells[4] == "1.0 / 9.0"  # median p50, worst p99
     assert cells[5] == "101 (2 non-2xx)"
     assert cells[7] == "19.8x"
+
+
+def test_capacity_is_answers_per_second_of_server_cpu():
+    table = report.capacity_table([_run("ours", 1000, 5.0, cpu_s=0.25), _run("localstripe", 100, 80.0, cpu_s=0.5),
+                                   _run("ours", 1000, 5.0, cpu_s=0.25), _run("localstripe", 100, 80.0, cpu_s=0.5)])
+    row = next(line for line in table.splitlines() if line.startswith("| create"))
+    assert [cell.strip() for cell in row.strip("|").split("|")] == ["create", "10k", "4,000", "200", "20.0x"]
+
+
+def test_capacity_without_cpu_figures_shows_none():
+    table = report.capacity_table([_run("ours", 1000, 5.0)])
+    assert "| create | 10k | - | - | - |" in table

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
-import signal
 import socket
 import sys
-import threading
 
 import uvicorn
 
@@ -30,30 +29,44 @@ def serve(host: str = "127.0.0.1", port: int = 12111, fd: int | None = None, log
     logging.basicConfig(stream=sys.stderr, level=getattr(logging, log_level.upper()),
                         format="%(asctime)s %(name)s %(message)s")
     store = make_store(db)
-    config = uvicorn.Config(create_app(store), host=host, port=port, fd=fd, log_level="warning", access_log=False,
+    config = uvicorn.Config(create_app(store), host=host, port=port, log_level="warning", access_log=False,
                             lifespan="off")
-    server = uvicorn.Server(config)
+    server = _Server(config, stop_on_stdin_eof)
+    sockets = None
     if fd is None:
         host_port = f"{host}:{port}"
     else:
-        with socket.fromfd(fd, socket.AF_INET, socket.SOCK_STREAM) as probe:  # a duplicate: fd stays open
-            host_port = "%s:%d" % probe.getsockname()[:2]
-    if stop_on_stdin_eof:
-        threading.Thread(target=_stop_when_stdin_closes, name="stdin-lifeline", daemon=True).start()
+        # Not uvicorn's own fd=, which takes the socket for a Unix socket: its connections then get
+        # no TCP_NODELAY, and every answer waits ~40 ms on Nagle's algorithm and delayed ACKs.
+        listener = socket.socket(fileno=fd)
+        sockets = [listener]
+        host_port = "%s:%d" % listener.getsockname()[:2]
     storage = f"SQLite file {db}" if db else "memory"
     logging.getLogger("reference_impl").warning("stripe-conformance reference server on http://%s (objects in %s)",
                                                 host_port, storage)
-    server.run()
+    server.run(sockets=sockets)
 
 
-def _stop_when_stdin_closes() -> None:
-    """The launcher holds our stdin open; when it dies, however it dies, stdin closes and we stop."""
-    try:
-        while sys.stdin.buffer.read(4096):
-            pass
-    except (OSError, ValueError):
-        pass
-    os.kill(os.getpid(), signal.SIGTERM)  # uvicorn's graceful shutdown
+class _Server(uvicorn.Server):
+    """uvicorn's server, optionally stopping when standard input closes.
+
+    A launcher holds our stdin open; when it dies, however it dies, stdin closes and we stop.
+    The event loop itself watches the pipe.
+    """
+
+    def __init__(self, config: uvicorn.Config, stop_on_stdin_eof: bool) -> None:
+        super().__init__(config)
+        self.stop_on_stdin_eof = stop_on_stdin_eof
+
+    async def startup(self, sockets=None) -> None:
+        await super().startup(sockets=sockets)
+        if self.stop_on_stdin_eof:
+            asyncio.get_running_loop().add_reader(sys.stdin.fileno(), self._stdin_readable)
+
+    def _stdin_readable(self) -> None:
+        if not os.read(sys.stdin.fileno(), 4096):
+            asyncio.get_running_loop().remove_reader(sys.stdin.fileno())
+            self.should_exit = True  # uvicorn's graceful shutdown
 
 
 def main(argv: list[str] | None = None, prog: str = "python -m reference_impl") -> None:

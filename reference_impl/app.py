@@ -39,6 +39,11 @@ class Answer:
     replay_of: str | None = None  # the request whose saved answer this replays
 
 
+def _path(request: Request) -> str:
+    # Not request.url: building it decodes the raw query string, which may not be UTF-8.
+    return request.scope["path"]
+
+
 def _encode(body: Any) -> bytes:
     return json.dumps(body, separators=(",", ":")).encode()
 
@@ -48,7 +53,7 @@ def _error_answer(error: errors.StripeError) -> Answer:
 
 
 def _bug_answer(request: Request, request_id: str) -> Answer:
-    log.exception("%s %s 500 %s: unhandled error", request.method, request.url.path, request_id)
+    log.exception("%s %s 500 %s: unhandled error", request.method, _path(request), request_id)
     return _error_answer(errors.StripeError(500, "An unexpected error occurred on the reference server.",
                                             type="api_error"))
 
@@ -94,7 +99,7 @@ async def _answer(store: Store, handler: Handler, request: Request, request_id: 
     try:
         caller = auth.caller(request.headers.get("authorization"))
         params = await _read_form(request)
-        query = decode(request.url.query)
+        query = decode(request.scope["query_string"])
         key = idempotency.key_from(request.headers) if request.method == "POST" else None
     except errors.StripeError as exc:
         return _error_answer(exc)
@@ -111,7 +116,7 @@ async def _answer(store: Store, handler: Handler, request: Request, request_id: 
 
 def _run_idempotently(handler: Handler, ctx: Context, request: Request, request_id: str, key: str) -> Answer:
     account = ctx.caller.account
-    fingerprint = idempotency.fingerprint(request.method, request.url.path, ctx.params, ctx.query)
+    fingerprint = idempotency.fingerprint(request.method, _path(request), ctx.params, ctx.query)
     try:
         saved = idempotency.replay(ctx.store, account, key, fingerprint)
     except errors.StripeError as exc:
@@ -143,7 +148,7 @@ def _response(answer: Answer, request_id: str) -> Response:
 
 
 def _log(request: Request, answer: Answer, request_id: str) -> None:
-    line = f"{request.method} {request.url.path} {answer.status} {request_id}"
+    line = f"{request.method} {_path(request)} {answer.status} {request_id}"
     if answer.error is not None:
         line += f" {answer.error.get('type')} {answer.error.get('code', '-')} {answer.error.get('param', '-')}"
     if answer.replay_of:
@@ -153,7 +158,7 @@ def _log(request: Request, answer: Answer, request_id: str) -> None:
 
 async def not_found(request: Request, exc: Exception) -> Response:
     request_id = ids.new_id("req")
-    message = (f"Unrecognized request URL ({request.method}: {request.url.path}). Please see https://stripe.com/docs "
+    message = (f"Unrecognized request URL ({request.method}: {_path(request)}). Please see https://stripe.com/docs "
                "or we can help at https://support.stripe.com/.")
     answer = _error_answer(errors.StripeError(404, message))
     _log(request, answer, request_id)

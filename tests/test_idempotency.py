@@ -13,13 +13,17 @@ def key() -> dict[str, str]:
     return {"Idempotency-Key": f"test-{secrets.token_hex(8)}"}
 
 
+def header(exchange, name: str) -> str | None:
+    return {k.lower(): v for k, v in exchange.response_headers.items()}.get(name.lower())
+
+
 def test_keys_belong_to_an_account_another_account_reusing_one_gets_its_own_object(client: Client):
     headers = key()
     mine = client.send("POST", "/v1/payment_intents", form=FORM, headers=headers)
     theirs = client.send("POST", "/v1/payment_intents", form=FORM, headers=headers, key=client.keys.other_secret)
     assert (mine.status, theirs.status) == (200, 200)
     assert theirs.body["id"] != mine.body["id"]
-    assert "Idempotent-Replayed" not in theirs.response_headers
+    assert header(theirs, "Idempotent-Replayed") is None
     assert client.send("GET", f"/v1/payment_intents/{mine.body['id']}", key=client.keys.other_secret).status == 404
 
 
@@ -30,8 +34,8 @@ def test_a_replay_is_the_first_answer_not_the_object_as_it_is_now(client: Client
     replay = client.send("POST", "/v1/payment_intents", form=FORM, headers=headers)
     assert replay.response_text == first.response_text
     assert replay.body["description"] is None
-    assert replay.response_headers["Original-Request"] == first.response_headers["Request-Id"]
-    assert replay.response_headers["Request-Id"] != first.response_headers["Request-Id"]
+    assert header(replay, "Original-Request") == header(first, "Request-Id")
+    assert header(replay, "Request-Id") != header(first, "Request-Id")
 
 
 def test_a_refused_key_is_not_used_up_by_an_authentication_failure(client: Client):

@@ -44,7 +44,10 @@ def serve(host: str = "127.0.0.1", port: int = 12111, fd: int | None = None, log
     storage = f"SQLite file {db}" if db else "memory"
     logging.getLogger("reference_impl").warning("stripe-conformance reference server on http://%s (objects in %s)",
                                                 host_port, storage)
-    server.run(sockets=sockets)
+    try:
+        server.run(sockets=sockets)
+    finally:
+        store.close()
 
 
 class _Server(uvicorn.Server):
@@ -61,7 +64,10 @@ class _Server(uvicorn.Server):
     async def startup(self, sockets=None) -> None:
         await super().startup(sockets=sockets)
         if self.stop_on_stdin_eof:
-            asyncio.get_running_loop().add_reader(sys.stdin.fileno(), self._stdin_readable)
+            try:
+                asyncio.get_running_loop().add_reader(sys.stdin.fileno(), self._stdin_readable)
+            except NotImplementedError:  # Windows' proactor loop cannot watch a pipe
+                logging.getLogger("reference_impl").warning("cannot watch stdin here: stopping with it is off")
 
     def _stdin_readable(self) -> None:
         if not os.read(sys.stdin.fileno(), 4096):

@@ -105,6 +105,9 @@ class Store:
                 break
             self._responses.popitem(last=False)
 
+    def close(self) -> None:
+        """Release what the store holds (nothing here; a durable store's database)."""
+
     def find(self, account: str, kind: str, ident: str) -> dict | None:
         return self.collection(account, kind).get(ident)
 

@@ -3,13 +3,14 @@
 The query is compiled once per request and matched over the caller's objects, newest first.
 The ``next_page`` cursor holds the store position of the last object returned (positions
 never change, so objects created between pages never shift a page) and a digest of the
-query (a cursor only continues the search that made it).
+account and query (a cursor only continues the search that made it).
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+from itertools import islice
 from typing import Any, Mapping
 
 from reference_impl import errors
@@ -41,27 +42,26 @@ def search(ctx: Context, kind: str, fields: Mapping[str, SearchField], url: str)
     q = parse(SEARCH_PARAMS, ctx.query, required=("query",))
     matches = _compile(q["query"], fields)
     collection = ctx.collection(kind)
-    below = _page_position(q["page"], q["query"], collection) if "page" in q else None
-    limit = q.get("limit", 10)
-    found: list[dict] = []
-    for obj in collection.newest_first(below=below):
-        if matches(obj):
-            found.append(obj)
-            if len(found) > limit:
-                break
-    has_more = len(found) > limit
-    found = found[:limit]
+    scope = f"{ctx.caller.account}\n{q['query']}"
+    below = _page_position(q["page"], scope, collection) if "page" in q else None
+    found, has_more = _page(collection, matches, below, q.get("limit", 10))
     expand = [path for path in q.get("expand", []) if path != TOTAL_COUNT]
     result: dict[str, Any] = {
         "object": "search_result",
         "data": [ctx.render(obj, expand, prefix="data.") for obj in found],
         "has_more": has_more,
-        "next_page": _cursor(q["query"], collection.position(found[-1]["id"])) if has_more else None,
+        "next_page": _cursor(scope, collection.position(found[-1]["id"])) if has_more else None,
         "url": url,
     }
     if TOTAL_COUNT in q.get("expand", []):
         result[TOTAL_COUNT] = sum(1 for obj in collection.newest_first() if matches(obj))
     return result
+
+
+def _page(collection: Collection, matches: Predicate, below: int | None, limit: int) -> tuple[list[dict], bool]:
+    """Up to ``limit`` matches, newest first, from just below position ``below``; and whether more follow."""
+    found = list(islice((obj for obj in collection.newest_first(below=below) if matches(obj)), limit + 1))
+    return found[:limit], len(found) > limit
 
 
 def _compile(query: str, fields: Mapping[str, SearchField]) -> Predicate:
@@ -71,23 +71,23 @@ def _compile(query: str, fields: Mapping[str, SearchField]) -> Predicate:
         raise errors.parameter_invalid("query", str(exc)) from None
 
 
-def _digest(query: str) -> str:
-    return hashlib.sha256(query.encode()).hexdigest()[:16]
+def _digest(scope: str) -> str:
+    return hashlib.sha256(scope.encode()).hexdigest()[:16]
 
 
-def _cursor(query: str, position: int) -> str:
-    raw = f"{position}:{_digest(query)}".encode()
+def _cursor(scope: str, position: int) -> str:
+    raw = f"{position}:{_digest(scope)}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _page_position(page: str, query: str, collection: Collection) -> int:
+def _page_position(page: str, scope: str, collection: Collection) -> int:
     try:
         text = base64.urlsafe_b64decode(page + "=" * (-len(page) % 4)).decode()
         position, digest = text.split(":")
         index = int(position)
     except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors too
         index, digest = -1, ""
-    if digest != _digest(query) or not 0 <= index < len(collection):
+    if digest != _digest(scope) or not 0 <= index < len(collection):
         raise errors.parameter_invalid("page", "Invalid page: use the next_page of a previous search with the same "
                                        "query, unchanged.")
     return index

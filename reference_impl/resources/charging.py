@@ -48,27 +48,28 @@ def payment_method_from_data(ctx: Context, data: Any) -> dict:
 PAYMENT_METHOD_BUILDERS: dict[str, Callable[[Context, dict], dict]] = {}
 
 
-def attempt(ctx: Context, pi: dict, off_session: Any, error_on_requires_action: bool, return_url: str | None) -> None:
+def attempt(ctx: Context, pi: dict, params: dict[str, Any]) -> None:
+    """Confirm ``pi`` with its payment method; ``params`` are the confirmation's parameters."""
     pm = ctx.collection("payment_method").get(pi["payment_method"])
     handler = ATTEMPTS.get(pm["type"]) if pm else None
     if handler is None:
         raise errors.StripeError(400, f"This PaymentIntent cannot be confirmed with a {pm and pm['type']} "
                                  "PaymentMethod.", code="payment_intent_incompatible_payment_method",
                                  param="payment_method")
-    handler(ctx, pi, {"pm": pm, "off_session": off_session, "error_on_requires_action": error_on_requires_action,
-                      "return_url": return_url})
+    handler(ctx, pi, {**params, "pm": pm})
 
 
 def _card_attempt(ctx: Context, pi: dict, how: dict[str, Any]) -> None:
     pm = how["pm"]
     card = ctx.internal(pm["id"])["card"]
     state = ctx.internal(pi["id"])
-    needs_auth = card.authenticate == "always" or (card.authenticate == "on_session" and not how["off_session"])
+    off_session = how.get("off_session")
+    needs_auth = card.authenticate == "always" or (card.authenticate == "on_session" and not off_session)
     if needs_auth and not state.get("authenticated"):
-        if how["off_session"] or how["error_on_requires_action"]:
+        if off_session or how.get("error_on_requires_action"):
             decline(ctx, pi, pm, "authentication_required")
         pi["status"] = "requires_action"
-        pi["next_action"] = _authentication_action(pi, how["return_url"])
+        pi["next_action"] = _authentication_action(pi, how.get("return_url"))
         return
     if card.decline:
         decline(ctx, pi, pm, card.decline)
@@ -107,11 +108,17 @@ def decline(ctx: Context, pi: dict, pm: dict, reason: str) -> None:
     if reason == "authentication_required":
         error["decline_code"] = "authentication_required"
     error = {k: v for k, v in error.items() if v is not None}
-    pi.update(status="requires_payment_method", payment_method=None, next_action=None, last_payment_error=error,
-              latest_charge=error["charge"])
+    fail_attempt(pi, error)
+    pi["latest_charge"] = error["charge"]
     raise errors.StripeError(402, spec["message"], type="card_error", code=spec["code"],
                              decline_code=error.get("decline_code"), charge=error["charge"], payment_method=pm,
                              payment_intent=pi)
+
+
+def fail_attempt(pi: dict, error: dict[str, Any]) -> None:
+    """A failed attempt: "the PaymentIntent's status returns to requires_payment_method so that the
+    payment can be retried", keeping the error in ``last_payment_error``."""
+    pi.update(status="requires_payment_method", payment_method=None, next_action=None, last_payment_error=error)
 
 
 def authorize_increment(ctx: Context, pi: dict, amount: int) -> None:

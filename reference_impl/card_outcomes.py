@@ -12,7 +12,7 @@ def card_error(reason: str, pm: dict) -> dict[str, Any]:
     spec = payment_methods.DECLINES[reason]
     error: dict[str, Any] = {"type": "card_error", "code": spec["code"], "message": spec["message"],
                              "payment_method": pm, "doc_url": errors.DOC_URL + spec["code"].replace("_", "-")}
-    if spec["code"] == "card_declined" or reason == "authentication_required":
+    if spec["code"] == "card_declined" or reason == spec["code"] or reason == "authentication_required":
         error["decline_code"] = reason
     return error
 

@@ -6,6 +6,7 @@ import time
 from typing import Any, Callable
 
 from reference_impl import errors, ids, payment_methods
+from reference_impl.card_outcomes import authentication_action, card_error
 from reference_impl.context import Context
 
 # docs.stripe.com/currencies: a representative subset of the presentment currencies.
@@ -69,7 +70,7 @@ def _card_attempt(ctx: Context, pi: dict, how: dict[str, Any]) -> None:
         if off_session or how.get("error_on_requires_action"):
             decline(ctx, pi, pm, "authentication_required")
         pi["status"] = "requires_action"
-        pi["next_action"] = _authentication_action(pi, how.get("return_url"))
+        pi["next_action"] = authentication_action(pi, how.get("return_url"))
         return
     if card.decline:
         decline(ctx, pi, pm, card.decline)
@@ -77,14 +78,6 @@ def _card_attempt(ctx: Context, pi: dict, how: dict[str, Any]) -> None:
     options = pi["payment_method_options"].get("card", {})
     state["incremental_authorization_supported"] = (
         pi["status"] == "requires_capture" and options.get("request_incremental_authorization") == "if_available")
-
-
-def _authentication_action(pi: dict, return_url: str | None) -> dict:
-    if return_url:
-        url = f"https://hooks.stripe.com/redirect/authenticate/src_{ids.token()}?client_secret={pi['client_secret']}"
-        return {"type": "redirect_to_url", "redirect_to_url": {"url": url, "return_url": return_url}}
-    return {"type": "use_stripe_sdk",
-            "use_stripe_sdk": {"type": "three_d_secure_redirect", "stripe_js": "", "source": f"src_{ids.token()}"}}
 
 
 def _authorized(ctx: Context, pi: dict) -> None:
@@ -100,17 +93,10 @@ def _authorized(ctx: Context, pi: dict) -> None:
 
 def decline(ctx: Context, pi: dict, pm: dict, reason: str) -> None:
     """Fail the attempt: the PaymentIntent returns to requires_payment_method and a 402 is raised."""
-    spec = payment_methods.DECLINES[reason]
-    error: dict[str, Any] = {"type": "card_error", "code": spec["code"], "message": spec["message"],
-                             "decline_code": reason if spec["code"] == "card_declined" or reason == spec["code"]
-                             else None, "payment_method": pm, "charge": ids.new_id("ch"),
-                             "doc_url": errors.DOC_URL + spec["code"].replace("_", "-")}
-    if reason == "authentication_required":
-        error["decline_code"] = "authentication_required"
-    error = {k: v for k, v in error.items() if v is not None}
+    error = {**card_error(reason, pm), "charge": ids.new_id("ch")}
     fail_attempt(pi, error)
     pi["latest_charge"] = error["charge"]
-    raise errors.StripeError(402, spec["message"], type="card_error", code=spec["code"],
+    raise errors.StripeError(402, error["message"], type="card_error", code=error["code"],
                              decline_code=error.get("decline_code"), charge=error["charge"], payment_method=pm,
                              payment_intent=pi)
 

@@ -5,10 +5,7 @@ from __future__ import annotations
 import secrets
 
 import pytest
-
-stripe = pytest.importorskip("stripe", reason="the official stripe library is a test dependency")
-
-from conformance.launcher import DEFAULT_SECRET_KEY  # noqa: E402
+import stripe
 
 CUSTOMER_BALANCE = {
     "payment_method_types": ["customer_balance"],
@@ -16,12 +13,6 @@ CUSTOMER_BALANCE = {
     "payment_method_options": {"customer_balance": {"funding_type": "bank_transfer",
                                                     "bank_transfer": {"type": "us_bank_transfer"}}},
 }
-
-
-@pytest.fixture
-def sdk(reference_server):
-    return stripe.StripeClient(DEFAULT_SECRET_KEY, base_addresses={"api": reference_server.base_url},
-                               max_network_retries=0)
 
 
 def _intents(sdk, count: int, **params) -> list[str]:

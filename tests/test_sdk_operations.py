@@ -4,10 +4,7 @@ against the reference server; each test names the scenario it mirrors."""
 from __future__ import annotations
 
 import pytest
-
-stripe = pytest.importorskip("stripe", reason="the official stripe library is a test dependency")
-
-from conformance.launcher import DEFAULT_SECRET_KEY  # noqa: E402
+import stripe
 
 CARD = {"currency": "usd", "payment_method_types": ["card"]}
 INCREMENTABLE = {**CARD, "capture_method": "manual", "confirm": True,
@@ -23,10 +20,8 @@ BANK_ACCOUNT = {
 
 
 @pytest.fixture
-def intents(reference_server):
-    client = stripe.StripeClient(DEFAULT_SECRET_KEY, base_addresses={"api": reference_server.base_url},
-                                 max_network_retries=0)
-    return client.v1.payment_intents
+def intents(sdk):
+    return sdk.v1.payment_intents
 
 
 # create -------------------------------------------------------------------------------------

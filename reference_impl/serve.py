@@ -36,8 +36,8 @@ def serve(host: str = "127.0.0.1", port: int = 12111, fd: int | None = None, log
     if fd is None:
         host_port = f"{host}:{port}"
     else:
-        # Not uvicorn's own fd=, which takes the socket for a Unix socket: its connections then get
-        # no TCP_NODELAY, and every answer waits ~40 ms on Nagle's algorithm and delayed ACKs.
+        # uvicorn's own ``fd=`` wraps the descriptor as AF_UNIX, so asyncio never sets TCP_NODELAY on
+        # accepted connections and every response waits out the client's delayed ACK (~40 ms).
         listener = socket.socket(fileno=fd)
         sockets = [listener]
         host_port = "%s:%d" % listener.getsockname()[:2]

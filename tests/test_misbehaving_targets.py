@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 CLI = [sys.executable, "-m", "conformance.cli"]
+TWO_SCENARIOS = "pi-retrieve-by-id or pi-retrieve-unknown-id"  # ids never change
 EMPTY_LIST = b'{"object": "list", "data": [], "has_more": false, "url": "/v1/payment_intents"}'
 
 
@@ -84,7 +85,7 @@ def test_a_target_that_answers_the_probe_then_hangs_times_out_request_by_request
             server.released.wait(60)  # accept the request, never answer it
 
     url = stand_in(probe_only)
-    result, elapsed = run_cli("run", "--base-url", url, "--timeout", "1", "-k", "pi-retrieve")
+    result, elapsed = run_cli("run", "--base-url", url, "--timeout", "1", "-k", TWO_SCENARIOS)
     assert result.returncode == 1, result.stdout + result.stderr
     assert elapsed < 60
     assert "2 failed" in result.stdout
@@ -113,7 +114,7 @@ def test_a_target_that_never_answers_at_all_stops_the_run_at_the_probe():
 ])
 def test_a_target_answering_something_else_than_json_fails_quoting_the_body(stand_in, content_type, body):
     url = stand_in(lambda handler, server: reply(handler, body, content_type))
-    result, _ = run_cli("run", "--base-url", url, "-k", "pi-retrieve")
+    result, _ = run_cli("run", "--base-url", url, "-k", TWO_SCENARIOS)
     assert result.returncode == 1, result.stdout + result.stderr
     assert result.stdout.count("HARNESS ERROR (no verdict on the target)") == 2
     assert "a body that is not JSON" in result.stdout
@@ -124,8 +125,8 @@ def test_a_run_without_a_second_accounts_key_skips_the_isolation_scenarios(refer
     result, _ = run_cli("run", "--base-url", reference_server.base_url, "--api-key", "sk_test_alone",
                         "-k", "iso-", "-rs")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "3 skipped" in result.stdout
-    assert "SKIPPED [3] " in result.stdout and "needs --other-api-key (a second account's secret key)" in result.stdout
+    assert "4 skipped" in result.stdout
+    assert "SKIPPED [4] " in result.stdout and "needs --other-api-key (a second account's secret key)" in result.stdout
 
 
 # ---------------------------------------------------------------- interrupted runs

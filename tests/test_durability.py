@@ -51,8 +51,18 @@ def make_history(server) -> dict[str, dict]:
     kept["other_account"] = post(server, "/v1/payment_intents", {**card, "amount": 7000}, headers=B).json()
     kept["idempotent"] = post(server, "/v1/payment_intents", {**card, "amount": 8000},
                               headers={**A, "Idempotency-Key": "durable-1"}).json()
+    customer = post(server, "/v1/customers", {"email": "durable@example.com"}).json()
+    funded = post(server, f"/v1/test_helpers/customers/{customer['id']}/fund_cash_balance",
+                  {"amount": 500, "currency": "usd"})
+    assert funded.status_code == 200
+    kept["customer_balance"] = post(server, "/v1/payment_intents", {
+        "amount": 2000, "currency": "usd", "customer": customer["id"], "confirm": "true",
+        "payment_method_data[type]": "customer_balance", "payment_method_types[]": "customer_balance",
+        "payment_method_options[customer_balance][funding_type]": "bank_transfer",
+        "payment_method_options[customer_balance][bank_transfer][type]": "us_bank_transfer"}).json()
     assert [kept[name]["status"] for name in ("capturable", "succeeded", "declined", "needs_action", "canceled")] == [
         "requires_capture", "succeeded", "requires_payment_method", "requires_action", "canceled"]
+    assert kept["customer_balance"]["next_action"]["display_bank_transfer_instructions"]["amount_remaining"] == 1500
     return kept
 
 
@@ -77,6 +87,11 @@ def test_a_restart_finds_every_object_as_it_was(tmp_path):
         increment = post(after, f"/v1/payment_intents/{kept['capturable']['id']}/increment_authorization",
                          {"amount": 2500})
         assert increment.status_code == 200 and increment.json()["amount"] == 2500
+        # the customer's cash balance and the waiting bank transfer carry on where they were
+        topped_up = post(after, f"/v1/test_helpers/customers/{kept['customer_balance']['customer']}/fund_cash_balance",
+                         {"amount": 1500, "currency": "usd"})
+        assert topped_up.status_code == 200
+        assert get(after, f"/v1/payment_intents/{kept['customer_balance']['id']}").json()["status"] == "succeeded"
         # and an idempotency key still replays its first answer
         replay = post(after, "/v1/payment_intents", {"currency": "usd", "payment_method_types[]": "card",
                                                      "amount": 8000}, headers={**A, "Idempotency-Key": "durable-1"})

@@ -95,6 +95,8 @@ def parse_pairs(raw: bytes | str) -> list[tuple[str, str]]:
 
 def _text(part: bytes) -> str:
     try:
+        if b"%" not in part and b"+" not in part:  # most keys and values: nothing to unescape
+            return part.decode("utf-8")
         return unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise WireError("Invalid request: the body or query string is not valid UTF-8.") from exc

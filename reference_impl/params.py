@@ -15,6 +15,8 @@ from typing import Any, Mapping
 from conformance.wire import WireError, as_list
 from reference_impl import errors
 
+_INTEGER = re.compile(r"-?\d{1,20}")
+
 UNSET = object()
 """An empty value posted to a parameter that accepts it: Stripe's "unset this"."""
 
@@ -51,7 +53,7 @@ class Int(Field):
 
     def coerce(self, value, name):
         text = _scalar(value, name, "integer")
-        if not re.fullmatch(r"-?\d{1,20}", text):
+        if not _INTEGER.fullmatch(text):
             raise errors.parameter_invalid(name, f"Invalid integer: {text}", code="parameter_invalid_integer")
         number = int(text)
         if self.minimum is not None and number < self.minimum:

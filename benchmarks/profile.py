@@ -33,8 +33,8 @@ LAYERS: list[tuple[str, str]] = [
     ("parameter parsing (params.py, listing.py)", r"^reference_impl/(params|listing)\.py$"),
     ("auth (auth.py)", r"^reference_impl/auth\.py$"),
     ("handlers, object build, store (resources/, context, store)", r"^reference_impl/(resources/|context\.py|store\.py|payment_methods\.py|errors\.py)"),
-    ("endpoint wrapper (app.py)", r"^reference_impl/app\.py$"),
-    ("Starlette (middleware, routing, Request, Response)", r"^(starlette|anyio)/"),
+    ("endpoint wrapper, routing (app.py, routing.py)", r"^reference_impl/(app|routing)\.py$"),
+    ("Starlette (older checkouts, via --reference-source)", r"^(starlette|anyio)/"),
     ("HTTP protocol (uvicorn, h11, httptools)", r"^(uvicorn|h11|httptools)/"),
     ("event loop, sockets (asyncio, uvloop)", r"^(asyncio|uvloop|selectors\.py|socket\.py)"),
 ]

@@ -126,6 +126,8 @@ def split_key(key: str) -> tuple[str, list[str]]:
 def decode(raw: bytes | str) -> dict[str, Any]:
     """Decode a form body or query string into a tree of dicts, lists and strings."""
     tree: dict[str, Any] = {}
+    if not raw:  # most GETs have no query string and POSTs to actions no body
+        return tree
     for key, value in parse_pairs(raw):
         head, path = split_key(key)
         _assign(tree, head, path, value, head)

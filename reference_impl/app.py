@@ -96,13 +96,10 @@ def _bug_answer(request: Request, request_id: str) -> Answer:
 async def _read_form(request: Request) -> dict[str, Any]:
     if request.method == "GET":
         return {}
-    too_large = errors.StripeError(413, f"Request bodies are limited to {MAX_BODY} bytes.", code="request_too_large")
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY:
-        raise too_large
-    body = await request.body(MAX_BODY)
+    body = None if declared.isdigit() and int(declared) > MAX_BODY else await request.body(MAX_BODY)
     if body is None:
-        raise too_large
+        raise errors.StripeError(413, f"Request bodies are limited to {MAX_BODY} bytes.", code="request_too_large")
     if body and "json" in request.headers.get("content-type", ""):
         raise errors.StripeError(400, "Invalid request: Stripe's API takes application/x-www-form-urlencoded "
                                  "bodies, not JSON.", code="parameter_invalid_string")

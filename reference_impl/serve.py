@@ -11,6 +11,7 @@ import sys
 
 import uvicorn
 
+from reference_impl import heap
 from reference_impl.app import create_app
 from reference_impl.store import Store
 
@@ -29,8 +30,9 @@ def serve(host: str = "127.0.0.1", port: int = 12111, fd: int | None = None, log
     logging.basicConfig(stream=sys.stderr, level=getattr(logging, log_level.upper()),
                         format="%(asctime)s %(name)s %(message)s")
     store = make_store(db)
+    # No proxy-header rewriting: nothing stands in front of a local mock, and it is a layer per request.
     config = uvicorn.Config(create_app(store), host=host, port=port, log_level="warning", access_log=False,
-                            lifespan="off")
+                            lifespan="off", proxy_headers=False)
     server = _Server(config, stop_on_stdin_eof)
     sockets = None
     if fd is None:
@@ -63,6 +65,7 @@ class _Server(uvicorn.Server):
 
     async def startup(self, sockets=None) -> None:
         await super().startup(sockets=sockets)
+        heap.settle_periodically(asyncio.get_running_loop())
         if self.stop_on_stdin_eof:
             try:
                 asyncio.get_running_loop().add_reader(sys.stdin.fileno(), self._stdin_readable)

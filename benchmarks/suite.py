@@ -11,8 +11,8 @@ from pathlib import Path
 
 USAGE_ERROR = 4  # pytest's exit code for options it does not know
 RUNS = {
-    "scenarios (--no-fuzz)": ["--no-fuzz"],
-    "default run": [],
+    "scenarios alone (-m scenario)": ["-m", "scenario"],
+    "default run (scenarios and fuzzing)": [],
 }
 
 

@@ -203,7 +203,11 @@ class _Parser:
 
 def compile_query(text: str, fields: Mapping[str, SearchField]) -> Predicate:
     """One predicate for the whole query; raises :class:`SearchQueryError` for any mistake."""
-    query = parse(text)
+    return predicate(parse(text), fields)
+
+
+def predicate(query: Query, fields: Mapping[str, SearchField]) -> Predicate:
+    """One predicate for a parsed query, checked against ``fields``."""
     tests = [_clause_predicate(clause, fields) for clause in query.clauses]
     if len(tests) == 1:
         return tests[0]

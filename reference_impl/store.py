@@ -14,7 +14,10 @@ import time
 from collections import OrderedDict
 from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import Callable, ContextManager, Iterator
+from typing import Callable, ContextManager, Iterator, Mapping
+
+from reference_impl.search_index import SearchIndex
+from reference_impl.search_query import SearchField
 
 IDEMPOTENCY_TTL = 24 * 60 * 60  # "You can remove keys from the system automatically after they're at least 24 hours old."
 
@@ -39,15 +42,36 @@ class Collection:
         self._objects: dict[str, dict] = {}
         self._order: list[str] = []
         self._position: dict[str, int] = {}
+        self._index: SearchIndex | None = None  # built by the first search
+        self._changed: set[str] = set()  # handed out or added since the index last caught up
 
     def add(self, obj: dict) -> dict:
         self._position[obj["id"]] = len(self._order)
         self._order.append(obj["id"])
         self._objects[obj["id"]] = obj
+        if self._index is not None:
+            self._changed.add(obj["id"])  # indexed at the next search: the request may still change it
         return obj
 
     def get(self, ident: str) -> dict | None:
-        return self._objects.get(ident)
+        found = self._objects.get(ident)
+        if found is not None and self._index is not None:
+            self._changed.add(ident)  # whoever gets an object may change it in place
+        return found
+
+    def search_index(self, fields: Mapping[str, SearchField]) -> SearchIndex:
+        """The index of ``fields`` over this collection, current as of now (built on first use)."""
+        if self._index is None:
+            self._index = SearchIndex(fields)
+            self._changed = set(self._order)
+        # In store order: new objects then append to the index's position lists instead of inserting.
+        for position in sorted(self._position[ident] for ident in self._changed):
+            self._index.put(position, self.at(position))
+        self._changed.clear()
+        return self._index
+
+    def at(self, position: int) -> dict:
+        return self._objects[self._order[position]]
 
     def __len__(self) -> int:
         return len(self._order)

@@ -169,7 +169,10 @@ def fund_cash_balance(ctx: Context, customer: str) -> dict:
 
 
 def _reconcile(ctx: Context, customer_id: str, currency: str, reference: str | None) -> None:
-    waiting = [pi for pi in ctx.collection("payment_intent").newest_first()
+    intents = ctx.collection("payment_intent")
+    # Taken through get(), as anything a handler changes: a durable store saves, and the search
+    # index refiles, the objects get() handed out.
+    waiting = [intents.get(pi["id"]) for pi in intents.newest_first()
                if pi["customer"] == customer_id and pi["currency"] == currency and _awaiting_funds(pi)]
     waiting.reverse()  # oldest first ...
     waiting.sort(key=lambda pi: pi["next_action"][INSTRUCTIONS]["reference"] != reference)  # ... quoted one first

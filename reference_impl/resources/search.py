@@ -1,6 +1,8 @@
 """Search endpoints (docs.stripe.com/search): a query, a page size and an opaque page cursor.
 
-The query is compiled once per request and matched over the caller's objects, newest first.
+The query is compiled once per request and matched over the caller's objects, newest first:
+the candidates come from the collection's search index when that is cheaper than walking
+the store (:mod:`reference_impl.search_index`).
 The ``next_page`` cursor holds the store position of the last object returned (positions
 never change, so objects created between pages never shift a page) and a digest of the
 account and query (a cursor only continues the search that made it).
@@ -11,12 +13,16 @@ from __future__ import annotations
 import base64
 import hashlib
 from itertools import islice
-from typing import Any, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from reference_impl import errors
 from reference_impl.context import Context
 from reference_impl.params import EXPAND, Field, Int, Str, parse
-from reference_impl.search_query import NUMERIC, TOKEN, Predicate, SearchField, SearchQueryError, compile_query
+from reference_impl.search_index import index_is_cheaper, newest_first
+from reference_impl.search_query import (
+    NUMERIC, TOKEN, Predicate, Query, SearchField, SearchQueryError, predicate,
+)
+from reference_impl.search_query import parse as parse_query
 from reference_impl.store import Collection
 
 SEARCH_PARAMS: dict[str, Field] = {
@@ -40,33 +46,50 @@ PAYMENT_INTENT_FIELDS: Mapping[str, SearchField] = {
 
 def search(ctx: Context, kind: str, fields: Mapping[str, SearchField], url: str) -> dict[str, Any]:
     q = parse(SEARCH_PARAMS, ctx.query, required=("query",))
-    matches = _compile(q["query"], fields)
+    query, matches = _compile(q["query"], fields)
     collection = ctx.collection(kind)
     scope = f"{ctx.caller.account}\n{q['query']}"
     below = _page_position(q["page"], scope, collection) if "page" in q else None
-    found, has_more = _page(collection, matches, below, q.get("limit", 10))
+    limit = q.get("limit", 10)
+    found = list(islice(_matching(collection, fields, query, matches, below, limit + 1), limit + 1))
+    has_more = len(found) > limit
+    found = found[:limit]
     expand = [path for path in q.get("expand", []) if path != TOTAL_COUNT]
     result: dict[str, Any] = {
         "object": "search_result",
-        "data": [ctx.render(obj, expand, prefix="data.") for obj in found],
+        "data": [ctx.render(obj, expand, prefix="data.") for _, obj in found],
         "has_more": has_more,
-        "next_page": _cursor(scope, collection.position(found[-1]["id"])) if has_more else None,
+        "next_page": _cursor(scope, found[-1][0]) if has_more else None,
         "url": url,
     }
     if TOTAL_COUNT in q.get("expand", []):
-        result[TOTAL_COUNT] = sum(1 for obj in collection.newest_first() if matches(obj))
+        result[TOTAL_COUNT] = sum(1 for _ in _matching(collection, fields, query, matches, None, len(collection)))
     return result
 
 
-def _page(collection: Collection, matches: Predicate, below: int | None, limit: int) -> tuple[list[dict], bool]:
-    """Up to ``limit`` matches, newest first, from just below position ``below``; and whether more follow."""
-    found = list(islice((obj for obj in collection.newest_first(below=below) if matches(obj)), limit + 1))
-    return found[:limit], len(found) > limit
+def _matching(collection: Collection, fields: Mapping[str, SearchField], query: Query, matches: Predicate,
+              below: int | None, wanted: int) -> Iterator[tuple[int, dict]]:
+    """(position, object) of each match, newest first, from just below position ``below``.
+
+    Through the index when it names the candidates more cheaply than walking the store finds
+    ``wanted`` matches (see :mod:`reference_impl.search_index`); every candidate is checked.
+    """
+    index = collection.search_index(fields)
+    lists = index.candidates(query)
+    if lists is not None and index_is_cheaper(lists, len(collection), wanted):
+        positions: Iterable[int] = newest_first(lists, below)
+    else:
+        positions = range((len(collection) if below is None else below) - 1, -1, -1)
+    for position in positions:
+        obj = collection.at(position)
+        if matches(obj):
+            yield position, obj
 
 
-def _compile(query: str, fields: Mapping[str, SearchField]) -> Predicate:
+def _compile(text: str, fields: Mapping[str, SearchField]) -> tuple[Query, Predicate]:
     try:
-        return compile_query(query, fields)
+        query = parse_query(text)
+        return query, predicate(query, fields)
     except SearchQueryError as exc:
         raise errors.parameter_invalid("query", str(exc)) from None
 

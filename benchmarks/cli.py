@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import shlex
+import signal
 import sys
 import tempfile
 from contextlib import ExitStack
@@ -60,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def benchmark(args: argparse.Namespace, argv: list[str]) -> int:
     wrk.ensure_wrk()
+    # Stopped with SIGTERM (kill, a CI timeout), still stop the servers and remove the files:
+    # SystemExit unwinds the ExitStack below, where the default action would leave them running.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     load_before = os.getloadavg()
     settings = Settings(levels=[count(x) for x in args.levels.split(",")], localstripe_max_level=args.localstripe_max_level,
                         duration_s=args.duration, rounds=args.rounds, connections=args.connections,

@@ -129,6 +129,9 @@ def decode(raw: bytes | str) -> dict[str, Any]:
     if not raw:  # most GETs have no query string and POSTs to actions no body
         return tree
     for key, value in parse_pairs(raw):
+        if key and "[" not in key:  # a flat parameter, the most common kind: no path to walk
+            _store_leaf(tree, key, value, key)
+            continue
         head, path = split_key(key)
         _assign(tree, head, path, value, head)
     return tree

@@ -67,7 +67,7 @@ class Request:
                 return bytes(body)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Answer:
     status: int
     body: bytes

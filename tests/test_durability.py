@@ -195,3 +195,28 @@ def test_stripe_conformance_serve_takes_db_too(tmp_path):
     finally:
         second.terminate()
         second.communicate(timeout=10)
+
+
+def test_a_bank_transfer_settled_by_funding_is_still_settled_after_a_restart(tmp_path):
+    """fund_cash_balance settles the intents waiting for funds: those changes are written too."""
+    db = str(tmp_path / "stripe.db")
+
+    async def requests_in(store, *calls):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(create_app(store)), base_url="http://t") as client:
+            return [await client.request(method, path, headers=A, data=form) for method, path, form in calls]
+
+    store = SqliteStore(db)
+    [customer] = asyncio.run(requests_in(store, ("POST", "/v1/customers", {})))
+    customer_id = customer.json()["id"]
+    [waiting, funded] = asyncio.run(requests_in(
+        store,
+        ("POST", "/v1/payment_intents", {
+            "amount": 2000, "currency": "usd", "customer": customer_id, "confirm": "true",
+            "payment_method_data[type]": "customer_balance", "payment_method_types[]": "customer_balance",
+            "payment_method_options[customer_balance][funding_type]": "bank_transfer",
+            "payment_method_options[customer_balance][bank_transfer][type]": "us_bank_transfer"}),
+        ("POST", f"/v1/test_helpers/customers/{customer_id}/fund_cash_balance", {"amount": 2000, "currency": "usd"})))
+    assert waiting.json()["status"] == "requires_action" and funded.status_code == 200
+    store.close()
+    [after] = asyncio.run(requests_in(SqliteStore(db), ("GET", f"/v1/payment_intents/{waiting.json()['id']}", None)))
+    assert after.json()["status"] == "succeeded"

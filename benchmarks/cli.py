@@ -39,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--servers", default="ours,localstripe", help="which servers (default %(default)s)")
     run.add_argument("--reference-source", help="run the reference server from this checkout instead")
     run.add_argument("--reference-python", help="run the reference server with this interpreter (another venv)")
+    run.add_argument("--reference-db", action="store_true",
+                     help="run the reference server on its durable SQLite store (serve --db)")
     run.add_argument("--no-suite", action="store_true", help="do not time `stripe-conformance run`")
     run.add_argument("--markdown", type=Path, help="also write the tables to this file")
     run.add_argument("--json", type=Path, help="also write every run's figures to this file")
@@ -70,7 +72,7 @@ def benchmark(args: argparse.Namespace, argv: list[str]) -> int:
                         fill_budget_s=args.fill_budget)
     wanted = args.servers.split(",")
     factories = {"ours": lambda: servers.reference(settings.server_cpu, args.reference_source,
-                                                      args.reference_python),
+                                                      args.reference_python, db=args.reference_db),
                  "localstripe": lambda: servers.localstripe(settings.server_cpu)}
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir, ExitStack() as running:
         targets = [Target(running.enter_context(factories[name]()), Path(workdir)) for name in wanted]

@@ -112,16 +112,20 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def reference(cpu: int | None, source: str | None = None, python: str | None = None) -> Server:
+def reference(cpu: int | None, source: str | None = None, python: str | None = None, db: bool = False) -> Server:
     """``python -m reference_impl``, from ``source`` (another checkout) and with another
-    interpreter (another venv) when given.
+    interpreter (another venv) when given; with ``db``, on the durable store (``--db``) in a
+    SQLite file of its own.
 
     Logging at ``warning``, as the bundled server runs for the suite: per-request log lines
     are a debugging aid, not part of what a mock's throughput should include.
     """
     env = {"PYTHONPATH": source} if source else {}
-    return Server("ours", [python or sys.executable, "-m", "reference_impl", "--port", "{port}", "--log-level", "warning"],
-                  key="sk_test_bench", cpu=cpu, env=env, cwd=source)
+    argv = [python or sys.executable, "-m", "reference_impl", "--port", "{port}", "--log-level", "warning"]
+    scratch = tempfile.mkdtemp(prefix="bench-ours-db-") if db else None
+    if scratch:
+        argv += ["--db", str(Path(scratch) / "bench.db")]
+    return Server("ours", argv, key="sk_test_bench", cpu=cpu, env=env, cwd=source, scratch=scratch)
 
 
 def localstripe(cpu: int | None) -> Server:

@@ -35,22 +35,20 @@ class ClientDisconnect(Exception):
     """The client went away before its request body arrived."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Request:
     """What the endpoint reads of one ASGI ``http`` request."""
 
     method: str
     path: str  # not a URL built from the raw path: the raw query string may not be UTF-8
     query_string: bytes
-    headers: dict[str, str]  # lower-case names; the first of repeated headers wins
+    headers: dict[str, str]  # names lower-case, as ASGI servers pass them; the first of repeated headers wins
     receive: Receive
     path_params: dict[str, str]
 
     @classmethod
     def from_scope(cls, scope: dict, receive: Receive, path_params: dict[str, str]) -> "Request":
-        headers: dict[str, str] = {}
-        for name, value in scope["headers"]:
-            headers.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
+        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in reversed(scope["headers"])}
         return cls(scope["method"], scope["path"], scope.get("query_string", b""), headers, receive, path_params)
 
     async def body(self, limit: int) -> bytes | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ class Caller:
     publishable: bool
 
 
+@functools.lru_cache(maxsize=256)  # every request of a client carries the same header: parse it once
 def caller(authorization: str | None) -> Caller:
     if not authorization:
         raise authentication(NO_KEY)

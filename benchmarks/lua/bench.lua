@@ -75,7 +75,7 @@ function request()
   local req = make_request()
   if req == nil then -- the ids ran out: stop, and keep the connection busy with a harmless read
     wrk.thread:stop()
-    return wrk.format("GET", "/v1/payment_intents/" .. ids[1], headers)
+    return wrk.format("GET", "/v1/payment_intents/" .. (ids[1] or "pi_none"), headers)
   end
   return req
 end

@@ -80,13 +80,7 @@ class BundledServer:
     def stop(self) -> None:
         if self.process is None:
             return
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process, grace_s=5)
         self.process.stdin.close()
 
     def __enter__(self) -> "BundledServer":
@@ -100,3 +94,14 @@ def _child_env() -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env
+
+
+def terminate(process: subprocess.Popen, grace_s: float) -> None:
+    """Stop a server process: SIGTERM (a graceful shutdown), then SIGKILL after ``grace_s`` seconds."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=grace_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -3,6 +3,10 @@
 - every 4xx carries Stripe's error envelope with a ``type`` and a ``message`` (notes 1.2);
 - an error's ``param`` names a parameter of the operation, in bracket form
   (``metadata[order_id]``), or one the request sent (``parameter_unknown`` names those);
+  an error whose code is about one parameter (``parameter_missing``, ``parameter_unknown``,
+  ``parameter_invalid_*``: "One or more of the parameters requires an integer ...", notes 1.5)
+  has a ``param`` ("If the error is parameter-specific, the parameter related to the error",
+  notes 1.2);
 - ids carry their object's prefix, read from the ``id`` patterns in ``schemas/`` (``pi_``,
   ``cus_``, ...), both on objects and in the attributes that refer to one;
 - a PaymentIntent never has more ``amount_capturable`` than ``amount``;
@@ -28,6 +32,7 @@ from conformance import schemas
 from conformance.fuzz import parameters
 
 FROM_STATUSES = "x-stripe-from-statuses"
+PARAMETER_CODES = "parameter_"  # parameter_missing, parameter_unknown, parameter_invalid_*; not parameters_exclusive
 PAYMENT_INTENT = "payment_intent"
 NOT_WALKED = frozenset({"metadata"})  # the caller's own keys and values: anything goes there
 MAX_REMEMBERED = 50_000
@@ -78,8 +83,12 @@ def stripe_error_envelope(ctx: Any, response: Any, case: Any) -> None:
 def stripe_error_param(ctx: Any, response: Any, case: Any) -> None:
     body = _json(response)
     error = body.get("error") if isinstance(body, dict) else None
-    param = error.get("param") if isinstance(error, dict) else None
+    if not isinstance(error, dict):
+        return
+    param, code = error.get("param"), error.get("code")
     if not isinstance(param, str):
+        if isinstance(code, str) and code.startswith(PARAMETER_CODES):
+            raise AssertionError(f"A {code} error without the param it is about: {error}")
         return
     if parameters.documented(case.operation, param) or parameters.sent(case, param):
         return

@@ -54,8 +54,10 @@ def endpoint(store: Store, handler: Handler) -> Callable:
         except errors.StripeError as exc:
             status, body = exc.status, exc.envelope()
         except WireError as exc:
-            status, body = 400, errors.StripeError(400, str(exc), param=exc.param,
-                                                   code="parameter_invalid_string").envelope()
+            # A parameter_* code is about one parameter; input that names none (`=x`, bytes that
+            # are not UTF-8) is refused without one.
+            code = "parameter_invalid_string" if exc.param else None
+            status, body = 400, errors.StripeError(400, str(exc), param=exc.param, code=code).envelope()
         _log(request, status, request_id, body)
         return json_response(status, body, request_id)
 

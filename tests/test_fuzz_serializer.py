@@ -12,6 +12,7 @@ from urllib.parse import unquote
 
 import pytest
 import schemathesis
+from hypothesis import HealthCheck, given, settings
 
 from conformance import wire
 from conformance.fuzz import serializer
@@ -83,16 +84,15 @@ def test_a_body_that_is_not_an_object_is_sent_as_generated(schema, recorder):
 
 
 def test_query_parameters_travel_in_bracket_form(schema, recorder):
-    _, path, _, _ = _sent(schema, recorder, "/v1/payment_intents", "GET",
-                          query={"expand[]": ["data.customer", "data.payment_method"], "created[gte]": 5, "limit": 3})
-    assert unquote(path) == "/v1/payment_intents?expand[]=data.customer&expand[]=data.payment_method&created[gte]=5&limit=3"
+    query = {"expand[]": ["data.customer", "data.payment_method"], "created[gte]": 5, "limit": 3}
+    _, path, _, _ = _sent(schema, recorder, "/v1/payment_intents", "GET", query=query)
+    assert unquote(path) == ("/v1/payment_intents?expand[]=data.customer&expand[]=data.payment_method"
+                             "&created[gte]=5&limit=3")
 
 
 def test_generated_query_objects_use_brackets(schema):
     """``created`` is a deepObject: schemathesis itself writes ``created[gte]=...``."""
     seen: list[dict] = []
-
-    from hypothesis import HealthCheck, given, settings
 
     @settings(max_examples=30, database=None, suppress_health_check=list(HealthCheck), deadline=None)
     @given(schema["/v1/payment_intents"]["GET"].as_strategy())

@@ -16,6 +16,9 @@ from typing import Any
 import yaml
 
 
+WHERE = ("failure", "request", "response")  # what an entry's patterns are searched in
+
+
 @dataclass(frozen=True)
 class Gap:
     id: str
@@ -25,14 +28,15 @@ class Gap:
 
     def explains(self, failure: Any, texts: dict[str, str]) -> bool:
         texts = {**texts, "failure": f"{failure.title}\n{failure.message}"}
-        return failure.code == self.code and all(p.search(texts[where]) for where, p in self.patterns.items())
+        return failure.code == self.code and all(
+            pattern.search(texts[where]) for where, pattern in self.patterns.items())
 
 
 @lru_cache(maxsize=None)
 def known() -> tuple[Gap, ...]:
     entries = yaml.safe_load(resources.files("conformance.fuzz").joinpath("known_gaps.yaml").read_text("utf-8"))
     return tuple(Gap(entry["id"], " ".join(entry["reason"].split()), entry["code"],
-                     {where: re.compile(entry[where]) for where in ("failure", "request", "response") if where in entry})
+                     {where: re.compile(entry[where]) for where in WHERE if where in entry})
                  for entry in entries or ())
 
 

@@ -21,8 +21,8 @@ TEST_MODULE = "test_fuzz.py"
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("stripe-conformance-fuzz", "Stripe conformance: property-based contract checks")
     group.addoption("--fuzz-examples", type=int, default=_env_int("STRIPE_CONFORMANCE_FUZZ_EXAMPLES"),
-                    help=f"generated requests per operation, and stateful sequences (default {options.DEFAULT_EXAMPLES}) "
-                         "[env: STRIPE_CONFORMANCE_FUZZ_EXAMPLES]")
+                    help="generated requests per operation, and stateful sequences "
+                         f"(default {options.DEFAULT_EXAMPLES}) [env: STRIPE_CONFORMANCE_FUZZ_EXAMPLES]")
     group.addoption("--seed", type=int, default=_env_int("STRIPE_CONFORMANCE_SEED"),
                     help="seed of the generated requests, to replay a run (default: fixed under CI=true, "
                          "else random and reported) [env: STRIPE_CONFORMANCE_SEED]")

@@ -22,10 +22,12 @@ class Stats:
 
     def lines(self, seed: int) -> list[str]:
         by_status = ", ".join(f"{status}: {count}" for status, count in sorted(self.statuses.items()))
-        lines = [f"fuzz: {self.requests} requests sent ({by_status or 'none'}); seed {seed} (replay with --seed {seed})"]
+        lines = [f"fuzz: {self.requests} requests sent ({by_status or 'none'}); "
+                 f"seed {seed} (replay with --seed {seed})"]
         if self.sequences:
             reached = ", ".join(f"{status}: {count}" for status, count in sorted(self.reached.items()))
-            lines.append(f"fuzz: {self.sequences} stateful sequences; PaymentIntent statuses reached: {reached or 'none'}")
+            lines.append(f"fuzz: {self.sequences} stateful sequences; "
+                         f"PaymentIntent statuses reached: {reached or 'none'}")
         return lines
 
 

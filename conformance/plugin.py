@@ -142,6 +142,8 @@ class ScenarioItem(pytest.Item):
         except engine.Unsupported as exc:
             target.unsupported.setdefault(exc.endpoint, self.scenario.id)
             raise
+        except engine.MissingKey as exc:
+            pytest.skip(str(exc))
 
     def repr_failure(self, excinfo, style=None):
         error = excinfo.value

@@ -102,5 +102,5 @@ def test_a_capture_in_the_wrong_state_fails_the_stateful_fuzz_test(broken_server
     result = run_fuzz(broken_server, "-k", "stateful")
     assert result.returncode == 1, result.stdout[-3000:]
     assert "FAILED" in result.stdout and "test_stateful_sequences" in result.stdout
-    assert "POST /v1/payment_intents/{intent}/capture answered 200 for PaymentIntent" in result.stdout \
+    assert "POST /v1/payment_intents/{intent}/capture answered 200 for pi_" in result.stdout \
         or "Schema at /payment_intent.json/properties/status" in result.stdout, result.stdout[-3000:]

@@ -7,7 +7,7 @@ import json
 import pytest
 import schemathesis
 
-from conformance.fuzz import checks, gaps, parameters
+from conformance.fuzz import checks, parameters
 from conformance.fuzz.document import document_path
 
 
@@ -129,17 +129,3 @@ def test_last_seen_is_bounded():
     for n in range(3):
         seen.record(_pi(id=f"pi_{n}", status="canceled"))
     assert seen.get("pi_0") is None and seen.get("pi_2") == "canceled"
-
-
-class Failure:
-    def __init__(self, code, title, message):
-        self.code, self.title, self.message = code, title, message
-
-
-def test_known_gaps_explain_only_what_they_describe():
-    null_option = Failure("ST108", "Response violates schema", 'Value: {"card": {"capture_method": null}}')
-    empty = Failure("ST201", "Schema-violating request accepted", "violates `minLength` at /properties/description")
-    explained = gaps.explain([null_option, empty], b"amount=50&description=", "{}")
-    assert [gap.id for gap in explained] == ["unset-option-stored-as-null", "empty-value-accepted"]
-    assert gaps.explain([empty], b"amount=50&description=x", "{}") is None  # not the empty value
-    assert gaps.explain([null_option, Failure("ST108", "Response violates schema", "other")], b"", "{}") is None

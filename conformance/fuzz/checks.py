@@ -10,9 +10,9 @@
 - ids carry their object's prefix, read from the ``id`` patterns in ``schemas/`` (``pi_``,
   ``cus_``, ...), both on objects and in the attributes that refer to one;
 - a PaymentIntent never has more ``amount_capturable`` than ``amount``;
-- an operation whose document lists ``x-stripe-from-statuses`` succeeds only on a
-  PaymentIntent last seen in one of them (a capture answered 200 for an intent that was
-  ``requires_payment_method`` is a failure).
+- an operation whose document lists ``x-stripe-from-statuses`` succeeds only on an
+  intent (PaymentIntent or SetupIntent) last seen in one of them (a capture answered 200 for
+  an intent that was ``requires_payment_method`` is a failure).
 
 Each check raises ``AssertionError`` with what it saw; a response that is not JSON is left
 to schemathesis's content-type check.
@@ -59,6 +59,11 @@ def _objects(node: Any) -> Iterator[dict]:
 
 def _payment_intents(body: Any) -> Iterator[dict]:
     return (obj for obj in _objects(body) if obj.get("object") == PAYMENT_INTENT and isinstance(obj.get("id"), str))
+
+
+def _with_status(body: Any) -> Iterator[dict]:
+    """Objects with an id and a status (ids are unique across kinds, so the id says which)."""
+    return (obj for obj in _objects(body) if isinstance(obj.get("id"), str) and isinstance(obj.get("status"), str))
 
 
 # ---------------------------------------------------------------- errors
@@ -137,7 +142,7 @@ def stripe_amount_capturable(ctx: Any, response: Any, case: Any) -> None:
 
 
 class LastSeen:
-    """The status each PaymentIntent had in the latest answer that showed it, for a bounded number."""
+    """The status each object had in the latest answer that showed it, for a bounded number."""
 
     def __init__(self, limit: int = MAX_REMEMBERED):
         self.limit = limit
@@ -147,10 +152,9 @@ class LastSeen:
         return self.statuses.get(ident)
 
     def record(self, body: Any) -> None:
-        for pi in _payment_intents(body):
-            if isinstance(pi.get("status"), str):
-                self.statuses[pi["id"]] = pi["status"]
-                self.statuses.move_to_end(pi["id"])
+        for obj in _with_status(body):
+            self.statuses[obj["id"]] = obj["status"]
+            self.statuses.move_to_end(obj["id"])
         while len(self.statuses) > self.limit:
             self.statuses.popitem(last=False)
 
@@ -174,6 +178,6 @@ def _check_precondition(case: Any, status_code: int) -> None:
         return
     before = LAST_SEEN.get(intent)
     if before is not None and before not in allowed:
-        raise AssertionError(f"{case.operation.label} answered {status_code} for PaymentIntent {intent}, last seen "
+        raise AssertionError(f"{case.operation.label} answered {status_code} for {intent}, last seen "
                              f"with status {before!r}; the docs allow it only from {', '.join(allowed)}")
 

@@ -4,7 +4,8 @@ An error's ``param`` names what it is about: ``amount``, ``metadata[order_id]``,
 ``shipping[address][line1]``, ``payment_method_types[0]``, or a path parameter (``intent``).
 A name is documented when its head is a parameter of the operation and every bracketed part
 leads somewhere in that parameter's schema: a property, any key of a map (metadata), or an
-index of an array.
+index of an array. A path parameter may have a second name, the one Stripe's errors use
+(``x-stripe-error-param``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from conformance import wire
+
+ERROR_NAME = "x-stripe-error-param"  # another name errors give a path parameter (see schemas/openapi.yaml)
 
 
 def names(operation: Any) -> list[str]:
@@ -52,6 +55,8 @@ def _parameters(operation: Any) -> Iterator[tuple[str, dict, dict]]:
         for parameter in container:
             schema = parameter.definition.get("schema", {})
             yield wire.split_key(parameter.name)[0], schema, schema
+            if ERROR_NAME in parameter.definition:
+                yield parameter.definition[ERROR_NAME], schema, schema
     for body in operation.body:
         root = body.definition.get("schema", {})
         for name, schema in _resolve(root, root).get("properties", {}).items():

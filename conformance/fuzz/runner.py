@@ -1,6 +1,5 @@
 """One generated request against the target: unsupported operations are skipped, not failed.
 
-Failures that are all known gaps of the reference server (known_gaps.yaml) are recorded, for an XFAIL.
 A target that answers an operation with Stripe's 404 "Unrecognized request URL" (or 405/501)
 does not implement it: that operation's fuzz test is skipped once with a reason naming the
 endpoint, and the endpoint is recorded with the session's other unsupported endpoints, so the
@@ -12,10 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from schemathesis.core.failures import FailureGroup
 from schemathesis.core.parameters import ParameterLocation
-
-from conformance.fuzz import gaps
 
 UNRECOGNIZED = "Unrecognized request URL"
 NOT_ROUTED = (405, 501)
@@ -62,11 +58,5 @@ def check(case: Any, base_url: str, unsupported: dict[str, str]) -> None:
 
 
 def validate(case: Any, response: Any, **transport: Any) -> None:
-    """Every check on ``response``; a failure made only of known reference-server gaps is recorded."""
-    try:
-        case.validate_response(response, transport_kwargs=transport)
-    except FailureGroup as group:
-        known = gaps.explain(group.exceptions, response.request.body, response.text)
-        if not known:
-            raise
-        gaps.record(known)
+    """Every check on ``response``: schemathesis's and the suite's."""
+    case.validate_response(response, transport_kwargs=transport)

@@ -70,3 +70,9 @@ def test_a_customer_s_expandable_attributes_expand_even_twice(reference_server):
                   "&expand[]=cash_balance&expand[]=test_clock&expand[]=cash_balance")
     assert answer.status_code == 200, answer.text
     assert answer.json()["default_source"] is None and answer.json()["cash_balance"]["object"] == "cash_balance"
+
+
+def test_a_setup_intent_s_automatic_payment_methods_needs_enabled(reference_server):
+    answer = call(reference_server, "POST", "/v1/setup_intents", "automatic_payment_methods[allow_redirects]=never")
+    assert answer.status_code == 400
+    assert answer.json()["error"]["param"] == "automatic_payment_methods[enabled]"

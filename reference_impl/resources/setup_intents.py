@@ -18,6 +18,7 @@ from reference_impl.params import (
     EXPAND, AnyHash, Array, Bool, Enum, Field, Metadata, Str, apply_metadata, parse,
 )
 from reference_impl.resources import charging
+from reference_impl.resources.payment_intents import AUTOMATIC_PAYMENT_METHODS
 
 KIND = "setup_intent"
 
@@ -45,7 +46,7 @@ CREATE_PARAMS: dict[str, Field] = {
     "usage": Enum("off_session", "on_session"),
     "return_url": Str(max_length=5000),
     "on_behalf_of": Str(),
-    "automatic_payment_methods": AnyHash(),
+    "automatic_payment_methods": AUTOMATIC_PAYMENT_METHODS,
     "mandate_data": AnyHash(),
     "use_stripe_sdk": Bool(),
 }

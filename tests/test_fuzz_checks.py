@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import schemathesis
 
 from conformance.fuzz import checks, parameters
 from conformance.fuzz.document import document_path
+
+SUITE = Path(__file__).resolve().parent.parent / "conformance" / "suite"
 
 
 class Answer:
@@ -129,3 +134,11 @@ def test_last_seen_is_bounded():
     for n in range(3):
         seen.record(_pi(id=f"pi_{n}", status="canceled"))
     assert seen.get("pi_0") is None and seen.get("pi_2") == "canceled"
+
+
+def test_each_operation_s_fuzz_item_has_its_own_node_id():
+    result = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+                             "-m", "fuzz", str(SUITE / "test_fuzz.py")], capture_output=True, text=True, timeout=120)
+    ids = [line for line in result.stdout.splitlines() if "::test_operation" in line]
+    assert len(ids) == len(set(ids)) > 1, result.stdout[-2000:]
+    assert any(line.endswith("::test_operation[POST /v1/payment_intents/{intent}/capture]") for line in ids)

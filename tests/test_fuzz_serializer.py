@@ -103,3 +103,10 @@ def test_generated_query_objects_use_brackets(schema):
     names = {name for query in seen for name in query}
     assert names & {"created[gt]", "created[gte]", "created[lt]", "created[lte]"}
     assert "expand[]" in names and "expand" not in names
+
+
+def test_null_and_empty_containers_are_read_back_as_the_empty_value():
+    body = {"metadata": {"k": None, "j": []}, "expand": [{}], "description": "x", "amount": 100}
+    assert serializer.as_sent(body) == {"metadata": {"k": "", "j": ""}, "expand": [""], "description": "x",
+                                        "amount": 100}
+    assert wire.decode(serializer.encode_body(body))["metadata"] == {"k": "", "j": ""}

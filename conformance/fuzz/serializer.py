@@ -31,6 +31,15 @@ def encode_body(body: Any) -> bytes:
     return json.dumps(body).encode("utf-8")
 
 
+def as_sent(value: Any) -> Any:
+    """``value`` as the server reads it back: null and empty lists and objects travel as ``key=``."""
+    if isinstance(value, Mapping):
+        return {key: as_sent(item) for key, item in value.items()} if value else ""
+    if isinstance(value, list):
+        return [as_sent(item) for item in value] if value else ""
+    return "" if value is None else value
+
+
 @schemathesis.serializer(MEDIA_TYPE)
 def stripe_form(ctx: Any, value: Any) -> bytes:
     # `value` has already been through schemathesis's flattening; the case keeps the tree.

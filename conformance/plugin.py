@@ -124,8 +124,10 @@ class ScenarioItem(pytest.Item):
         super().__init__(**kwargs)
         self.scenario = scenario
         self.record: engine.Run | None = None
+        self.unsupported_endpoint: str | None = None  # set when skipped for an endpoint the target lacks
         self.add_marker(pytest.mark.scenario)
         self.extra_keyword_matches.update(scenario.features)
+        self.user_properties.append(("title", scenario.title))
         self.user_properties.append(("features", ",".join(scenario.features)))
         source = scenario.sources[0]
         self.user_properties.append(("source", source.get("url") or source.get("seed") or source.get("spec")))
@@ -134,6 +136,7 @@ class ScenarioItem(pytest.Item):
         target = self.config.stash[TARGET]
         for endpoint in self.scenario.endpoints:
             if endpoint in target.unsupported:
+                self.unsupported_endpoint = endpoint
                 pytest.skip(f"{endpoint} is not implemented by the target "
                             f"(reported once, by scenario {target.unsupported[endpoint]})")
         self.record = engine.Run(self.scenario)

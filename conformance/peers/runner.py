@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import requests
 
+from conformance.launcher import BundledServer
 from conformance.reporting import gate as gates
 from conformance.reporting import model, readme
 
@@ -61,16 +61,14 @@ class Peer:
         return Path("targets") / f"{self.name}.results.json"
 
 
-class PeerProcess:
-    """``with PeerProcess(peer) as running: running.base_url``"""
+class PeerProcess(BundledServer):
+    """``with PeerProcess(peer) as running: running.base_url``: stopped like the bundled server."""
 
     def __init__(self, peer: Peer):
+        super().__init__(startup_timeout=peer.startup_timeout)
         self.peer = peer
-        self.process: subprocess.Popen | None = None
-        self.base_url = ""
-        self.log_path = ""
 
-    def __enter__(self) -> "PeerProcess":
+    def start(self) -> "PeerProcess":
         port = free_port()
         self.base_url = f"http://127.0.0.1:{port}"
         command = [part.replace("{port}", str(port)) for part in self.peer.command]
@@ -80,12 +78,12 @@ class PeerProcess:
         try:
             self._await_answer()
         except PeerError:
-            self.__exit__()
+            self.stop()
             raise
         return self
 
     def _await_answer(self) -> None:
-        deadline = time.monotonic() + self.peer.startup_timeout
+        deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise PeerError(f"{self.peer.title} exited with code {self.process.returncode}:\n{self.log_tail()}")
@@ -94,20 +92,10 @@ class PeerProcess:
                 return
             except requests.RequestException:
                 time.sleep(0.1)
-        raise PeerError(f"{self.peer.title} did not answer within {self.peer.startup_timeout:g} s:\n{self.log_tail()}")
+        raise PeerError(f"{self.peer.title} did not answer within {self.startup_timeout:g} s:\n{self.log_tail()}")
 
     def log_tail(self, lines: int = 20) -> str:
         return "\n".join(Path(self.log_path).read_text(errors="replace").splitlines()[-lines:])
-
-    def __exit__(self, *exc_info) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
 
 
 def free_port() -> int:

@@ -135,4 +135,5 @@ class Collector:
             item.expect(item.expected)
 
     def results(self) -> list[ItemResult]:
-        return list(self.items.values())
+        """In a stable order (xdist delivers reports as workers finish), so stored results diff well."""
+        return sorted(self.items.values(), key=lambda item: (item.kind != "scenario", item.group, item.id))

@@ -125,9 +125,9 @@ class ReportingSession:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if not self.active or self.worker:
             return
-        target = session.config.stash[TARGET]
+        target = session.config.stash.get(TARGET, None)
         self.results = model.Results(
-            target=target.base_url or "the bundled reference server", target_name=self.config.getoption(
+            target=(target and target.base_url) or "the bundled reference server", target_name=self.config.getoption(
                 _dest("--target-name")), suite_version=__version__, started_at=self.started_at,
             duration=time.monotonic() - self.start, items=self.collector.results())
         gate = gates.evaluate(self.results, self.manifest, self.baseline, strict(self.config))

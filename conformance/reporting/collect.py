@@ -64,7 +64,7 @@ def phase_record(item: pytest.Item, call: pytest.CallInfo, report: pytest.TestRe
     if isinstance(error, engine.ScenarioFailure):
         return {"verdict": outcomes.FAIL, "failure": _scenario_failure(error, item)}
     if isinstance(error, engine.Unsupported):
-        return {"verdict": outcomes.UNSUPPORTED, "detail": str(error),
+        return {"verdict": outcomes.UNSUPPORTED,
                 "failure": {"summary": str(error), "endpoint": error.endpoint, **_evidence(error.exchange, item)}}
     if isinstance(error, HarnessError) or isinstance(item, ScenarioItem) or call.when != "call":
         return {"verdict": outcomes.ERROR, "failure": _error(call, report, item)}

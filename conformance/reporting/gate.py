@@ -9,7 +9,7 @@ from __future__ import annotations
 from conformance.reporting import baseline as baselines
 from conformance.reporting import outcomes
 from conformance.reporting.manifest import Manifest
-from conformance.reporting.model import Gate, Results
+from conformance.reporting.model import Gate, ItemResult, Results
 
 
 def evaluate(results: Results, manifest: Manifest | None, baseline: Results | None, strict: bool) -> Gate:
@@ -31,21 +31,19 @@ def evaluate(results: Results, manifest: Manifest | None, baseline: Results | No
 def explain(results: Results) -> list[str]:
     """One line per reason the run fails or deserves attention, naming each scenario."""
     gate, items = results.gate, results.by_id()
-    lines = []
-    for item_id in gate.regressions:
-        lines.append(f"REGRESSION {item_id}: passed in the baseline, now {items[item_id].verdict}"
-                     f"{_because(items[item_id])}")
+    lines = [f"REGRESSION {item_id}: passed in the baseline, now {items[item_id].verdict}{_why(items[item_id])}"
+             for item_id in gate.regressions]
     for item_id in gate.unlisted:
-        lines.append(f"NOT IN MANIFEST {item_id}: {items[item_id].outcome}{_because(items[item_id])}")
+        item = items[item_id]
+        label = f"NOT IN MANIFEST {item_id}: {item.outcome}" if results.manifest else f"{item.outcome.upper()} {item_id}"
+        lines.append(label + _why(item))
     label = "UNEXPECTED PASS" + (" (strict)" if gate.strict else "")
-    for item_id in gate.unexpected_passes:
-        lines.append(f"{label} {item_id}: listed as a known failure ({items[item_id].expected}) but passes")
-    for item_id in gate.improvements:
-        lines.append(f"IMPROVEMENT {item_id}: fell short in the baseline, passes now")
+    lines += [f"{label} {item_id}: listed as a known failure ({items[item_id].expected}) but passes"
+              for item_id in gate.unexpected_passes]
+    lines += [f"IMPROVEMENT {item_id}: fell short in the baseline, passes now" for item_id in gate.improvements]
     return lines
 
 
-def _because(item) -> str:
-    if item.failure and item.failure.get("summary"):
-        return f" - {item.failure['summary']}"
-    return f" - {item.detail}" if item.detail else ""
+def _why(item: ItemResult) -> str:
+    why = (item.failure or {}).get("summary") or item.detail
+    return f": {why}" if why else ""

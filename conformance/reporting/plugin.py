@@ -66,12 +66,13 @@ def strict(config: pytest.Config) -> bool:
     """pytest's own ``--strict`` (or its strict-xfail setting) also makes unexpected passes fail."""
     if config.getoption("strict", False):
         return True
-    for name in ("strict_xfail", "xfail_strict"):
+    for name in ("strict_xfail", "xfail_strict", "strict"):  # the names pytest 9 and pytest 8 know
         try:
-            if config.getini(name):
-                return True
+            value = config.getini(name)
         except ValueError:
             continue
+        if value is not None:
+            return bool(value)
     return False
 
 
@@ -108,7 +109,7 @@ class ReportingSession:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
         report = yield
-        if self.active or self.config.option.xmlpath:
+        if self.active or getattr(self.config.option, "xmlpath", None):
             record = {"phase": phase_record(item, call, report)}
             if call.when == "setup":
                 record["item"] = describe_item(item)

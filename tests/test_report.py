@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ElementTree
 from datetime import datetime
 from html.parser import HTMLParser
@@ -163,3 +165,43 @@ def test_compliance_counts_passes_over_everything_not_skipped():
     assert [i.outcome for i in items] == [outcomes.PASS, outcomes.UNEXPECTED_PASS, outcomes.EXPECTED_FAIL,
                                           outcomes.UNSUPPORTED, outcomes.ERROR, outcomes.SKIP]
     assert tally.overall([item(outcomes.SKIP)]).percent() == "n/a"
+
+
+FUZZ_MODULE = '''
+import pytest
+
+def test_operation_ok():
+    pass
+
+def test_operation_wrong():
+    assert {"status": 500} == {"status": 200}
+
+def test_operation_skipped():
+    pytest.skip("operation not in the target's spec")
+
+@pytest.fixture
+def broken():
+    raise RuntimeError("fixture broke")
+
+def test_operation_needs_fixture(broken):
+    pass
+'''
+
+
+def test_other_tests_are_reported_generically_and_fuzz_checks_grouped_and_listable(tmp_path):
+    (tmp_path / "test_fuzz.py").write_text(FUZZ_MODULE)
+    (tmp_path / "manifest.yaml").write_text('"test_fuzz.py::test_operation_wrong": answers 500 on purpose\n')
+    result = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", str(tmp_path / "test_fuzz.py"),
+                             "--rootdir", str(tmp_path), "--report", str(tmp_path / "out"),
+                             "--expect-failures", str(tmp_path / "manifest.yaml")],
+                            capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    items = {item["id"]: item for item in json.loads((tmp_path / "out" / "results.json").read_text())["results"]}
+    assert {item["group"] for item in items.values()} == {"fuzz"}
+    assert all(item["features"] == ["fuzz"] and item["kind"] == "test" for item in items.values())
+    verdicts = {name.split("::")[1]: (item["verdict"], item["outcome"]) for name, item in items.items()}
+    assert verdicts == {"test_operation_ok": ("pass", "pass"), "test_operation_wrong": ("fail", "expected-fail"),
+                        "test_operation_skipped": ("skip", "skip"), "test_operation_needs_fixture": ("error", "error")}
+    wrong = items["test_fuzz.py::test_operation_wrong"]["failure"]
+    assert "500" in wrong["text"] and wrong["summary"].startswith("AssertionError")
+    assert "fixture broke" in items["test_fuzz.py::test_operation_needs_fixture"]["failure"]["text"]
+    assert result.returncode == 1 and "ERROR test_fuzz.py::test_operation_needs_fixture" in result.stdout

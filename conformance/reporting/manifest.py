@@ -43,7 +43,8 @@ class Manifest:
         unknown = sorted(key for key in self.reasons if key not in known)
         if unknown:
             raise ManifestError(f"{self.path}: unknown scenario ids or feature tags: {', '.join(unknown)} "
-                                f"(`stripe-conformance list` shows the ids and tags)")
+                                f"(`stripe-conformance list` shows the scenarios' ids and tags, a report "
+                                f"the other tests' ids)")
 
     def apply(self, results: Results) -> None:
         for item in results.items:

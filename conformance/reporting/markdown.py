@@ -67,12 +67,13 @@ def result_table(items: list[ItemResult]) -> list[str]:
 
 def _failure(item: ItemResult) -> list[str]:
     lines = [f"### {md_cell(item.id)}: {item.outcome}", "", md_cell(item.title), ""]
-    lines += [f"> {md_cell(source.get('quote', ''))} ({md_cell(source_label(source))})" for source in item.sources]
+    for source in item.sources:
+        lines += [f"> {md_cell(source.get('quote', ''))} ({md_cell(source_label(source))})", ""]
     if item.expected:
-        lines += ["", f"Known failure: {md_cell(item.expected)}"]
+        lines += [f"Known failure: {md_cell(item.expected)}", ""]
     failure = item.failure or {}
     if failure.get("summary"):
-        lines += ["", f"**{md_cell(failure['summary'])}**"]
+        lines += [f"**{md_cell(failure['summary'])}**", ""]
     lines += [f"- {md_cell(problem)}" for problem in failure.get("problems", [])]
     if failure.get("request"):
         lines += ["", "Request:", "", md_fence(request_text(failure)), "", "Response:", "",

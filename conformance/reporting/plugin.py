@@ -32,6 +32,9 @@ OPTIONS = [
     ("--target-name", "NAME", "the target's name in reports (default: its base URL)"),
 ]
 
+# Sessions that ended before the suite could judge the target: a report would say nothing true.
+NO_VERDICT = (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR)
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("stripe-conformance-reports", "Stripe conformance reports, manifests and baselines")
@@ -124,7 +127,7 @@ class ReportingSession:
             self.collector.add(report)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if not self.active or self.worker:
+        if not self.active or self.worker or session.exitstatus in NO_VERDICT:
             return
         target = session.config.stash.get(TARGET, None)
         self.results = model.Results(

@@ -19,6 +19,12 @@ class ScenarioFormatError(ValueError):
     """A scenario file that does not follow the documented format."""
 
 
+def endpoint(method: str, path: str) -> str:
+    """``POST /v1/payment_intents/{id}/capture``: the operation, whatever ids or variables fill the path."""
+    parts = ["{id}" if "{" in part else part for part in path.split("?")[0].split("/")]
+    return f"{method} {'/'.join(parts)}"
+
+
 @dataclass(frozen=True)
 class Step:
     name: str
@@ -34,9 +40,7 @@ class Step:
 
     @property
     def endpoint(self) -> str:
-        """``POST /v1/payment_intents/{id}/capture``: the operation, whatever ids fill the path."""
-        parts = ["{id}" if part.startswith("{") else part for part in self.path.split("?")[0].split("/")]
-        return f"{self.method} {'/'.join(parts)}"
+        return endpoint(self.method, self.path)
 
 
 @dataclass(frozen=True)

@@ -184,7 +184,9 @@ class Metadata(Field):
 
 
 def apply_metadata(current: dict[str, str], change: Any, param: str = "metadata") -> dict[str, str]:
-    """The metadata after an update: UNSET clears all, UNSET values remove keys; at most 50 keys."""
+    """The metadata after an update: None keeps it, UNSET clears all, UNSET values remove keys; at most 50 keys."""
+    if change is None:
+        return current
     if change is UNSET:
         return {}
     merged = dict(current)

@@ -37,6 +37,8 @@ class TestCard:
 _CATALOGUE = json.loads(resources.files("reference_impl").joinpath("test_payment_methods.json").read_text())
 CARDS = {pm_id: TestCard(id=pm_id, **spec) for pm_id, spec in _CATALOGUE["cards"].items()}
 DECLINES: dict[str, dict[str, str]] = _CATALOGUE["declines"]
+MICRODEPOSITS: dict = _CATALOGUE["microdeposits"]
+"""US bank account verification: the microdeposit type sent, failure limits, and the test values' outcomes."""
 
 
 def lookup(pm_id: str) -> TestCard | None:

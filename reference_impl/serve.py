@@ -15,16 +15,17 @@ from reference_impl.app import create_app
 def serve(host: str = "127.0.0.1", port: int = 12111, fd: int | None = None, log_level: str = "info") -> None:
     logging.basicConfig(stream=sys.stderr, level=getattr(logging, log_level.upper()),
                         format="%(asctime)s %(name)s %(message)s")
-    config = uvicorn.Config(create_app(), host=host, port=port, fd=fd, log_level="warning", access_log=False,
+    config = uvicorn.Config(create_app(), host=host, port=port, log_level="warning", access_log=False,
                             lifespan="off")
     server = uvicorn.Server(config)
-    if fd is None:
-        host_port = f"{host}:{port}"
-    else:
-        with socket.fromfd(fd, socket.AF_INET, socket.SOCK_STREAM) as probe:  # a duplicate: fd stays open
-            host_port = "%s:%d" % probe.getsockname()[:2]
-    logging.getLogger("reference_impl").warning("stripe-conformance reference server on http://%s", host_port)
-    server.run()
+    sockets = None
+    if fd is not None:
+        # uvicorn's own ``fd=`` wraps the descriptor as AF_UNIX, so asyncio never sets TCP_NODELAY on
+        # accepted connections and every response waits out the client's delayed ACK (~40 ms).
+        sockets = [socket.socket(fileno=fd)]
+        host, port = sockets[0].getsockname()[:2]
+    logging.getLogger("reference_impl").warning("stripe-conformance reference server on http://%s:%d", host, port)
+    server.run(sockets=sockets)
 
 
 def main(argv: list[str] | None = None) -> None:

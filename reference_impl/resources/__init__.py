@@ -4,8 +4,15 @@ Routes are matched in order: a literal path (``/v1/payment_intents/search``) mus
 before a pattern that would also match it (``/v1/payment_intents/{intent}``).
 """
 
-from reference_impl.resources import payment_intents
+from reference_impl.resources import (
+    bank_accounts, customer_balance, customers, payment_intents, search, setup_intents,
+)
 
 ROUTES = [
+    *search.ROUTES,
     *payment_intents.ROUTES,
+    *bank_accounts.ROUTES,
+    *customer_balance.ROUTES,
+    *customers.ROUTES,
+    *setup_intents.ROUTES,
 ]

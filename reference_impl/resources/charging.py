@@ -6,6 +6,7 @@ import time
 from typing import Any, Callable
 
 from reference_impl import errors, ids, payment_methods
+from reference_impl.card_outcomes import authentication_action, card_error
 from reference_impl.context import Context
 
 # docs.stripe.com/currencies: a representative subset of the presentment currencies.
@@ -48,27 +49,28 @@ def payment_method_from_data(ctx: Context, data: Any) -> dict:
 PAYMENT_METHOD_BUILDERS: dict[str, Callable[[Context, dict], dict]] = {}
 
 
-def attempt(ctx: Context, pi: dict, off_session: Any, error_on_requires_action: bool, return_url: str | None) -> None:
+def attempt(ctx: Context, pi: dict, params: dict[str, Any]) -> None:
+    """Confirm ``pi`` with its payment method; ``params`` are the confirmation's parameters."""
     pm = ctx.collection("payment_method").get(pi["payment_method"])
     handler = ATTEMPTS.get(pm["type"]) if pm else None
     if handler is None:
         raise errors.StripeError(400, f"This PaymentIntent cannot be confirmed with a {pm and pm['type']} "
                                  "PaymentMethod.", code="payment_intent_incompatible_payment_method",
                                  param="payment_method")
-    handler(ctx, pi, {"pm": pm, "off_session": off_session, "error_on_requires_action": error_on_requires_action,
-                      "return_url": return_url})
+    handler(ctx, pi, {**params, "pm": pm})
 
 
 def _card_attempt(ctx: Context, pi: dict, how: dict[str, Any]) -> None:
     pm = how["pm"]
     card = ctx.internal(pm["id"])["card"]
     state = ctx.internal(pi["id"])
-    needs_auth = card.authenticate == "always" or (card.authenticate == "on_session" and not how["off_session"])
+    off_session = how.get("off_session")
+    needs_auth = card.authenticate == "always" or (card.authenticate == "on_session" and not off_session)
     if needs_auth and not state.get("authenticated"):
-        if how["off_session"] or how["error_on_requires_action"]:
+        if off_session or how.get("error_on_requires_action"):
             decline(ctx, pi, pm, "authentication_required")
         pi["status"] = "requires_action"
-        pi["next_action"] = _authentication_action(pi, how["return_url"])
+        pi["next_action"] = authentication_action(pi, how.get("return_url"))
         return
     if card.decline:
         decline(ctx, pi, pm, card.decline)
@@ -76,14 +78,6 @@ def _card_attempt(ctx: Context, pi: dict, how: dict[str, Any]) -> None:
     options = pi["payment_method_options"].get("card", {})
     state["incremental_authorization_supported"] = (
         pi["status"] == "requires_capture" and options.get("request_incremental_authorization") == "if_available")
-
-
-def _authentication_action(pi: dict, return_url: str | None) -> dict:
-    if return_url:
-        url = f"https://hooks.stripe.com/redirect/authenticate/src_{ids.token()}?client_secret={pi['client_secret']}"
-        return {"type": "redirect_to_url", "redirect_to_url": {"url": url, "return_url": return_url}}
-    return {"type": "use_stripe_sdk",
-            "use_stripe_sdk": {"type": "three_d_secure_redirect", "stripe_js": "", "source": f"src_{ids.token()}"}}
 
 
 def _authorized(ctx: Context, pi: dict) -> None:
@@ -99,19 +93,18 @@ def _authorized(ctx: Context, pi: dict) -> None:
 
 def decline(ctx: Context, pi: dict, pm: dict, reason: str) -> None:
     """Fail the attempt: the PaymentIntent returns to requires_payment_method and a 402 is raised."""
-    spec = payment_methods.DECLINES[reason]
-    error: dict[str, Any] = {"type": "card_error", "code": spec["code"], "message": spec["message"],
-                             "decline_code": reason if spec["code"] == "card_declined" or reason == spec["code"]
-                             else None, "payment_method": pm, "charge": ids.new_id("ch"),
-                             "doc_url": errors.DOC_URL + spec["code"].replace("_", "-")}
-    if reason == "authentication_required":
-        error["decline_code"] = "authentication_required"
-    error = {k: v for k, v in error.items() if v is not None}
-    pi.update(status="requires_payment_method", payment_method=None, next_action=None, last_payment_error=error,
-              latest_charge=error["charge"])
-    raise errors.StripeError(402, spec["message"], type="card_error", code=spec["code"],
+    error = {**card_error(reason, pm), "charge": ids.new_id("ch")}
+    fail_attempt(pi, error)
+    pi["latest_charge"] = error["charge"]
+    raise errors.StripeError(402, error["message"], type="card_error", code=error["code"],
                              decline_code=error.get("decline_code"), charge=error["charge"], payment_method=pm,
                              payment_intent=pi)
+
+
+def fail_attempt(pi: dict, error: dict[str, Any]) -> None:
+    """A failed attempt: "the PaymentIntent's status returns to requires_payment_method so that the
+    payment can be retried", keeping the error in ``last_payment_error``."""
+    pi.update(status="requires_payment_method", payment_method=None, next_action=None, last_payment_error=error)
 
 
 def authorize_increment(ctx: Context, pi: dict, amount: int) -> None:

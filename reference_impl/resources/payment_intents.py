@@ -130,6 +130,9 @@ CONFIRM_ONLY: dict[str, Field] = {
     "radar_options": AnyHash(),
 }
 
+# The create parameters the API reference says "can only be used with confirm=true".
+NEEDS_CONFIRM = ("error_on_requires_action", "mandate", "mandate_data", "off_session", "return_url")
+
 CREATE_PARAMS: dict[str, Field] = {
     **SHARED, **CONFIRM_ONLY,
     "amount": Amount(),
@@ -237,7 +240,8 @@ def _apply(ctx: Context, pi: dict, p: dict[str, Any]) -> None:
     if "transfer_data" in p:
         pi["transfer_data"] = _value(p["transfer_data"]) or None
     if "customer" in p:
-        pi["customer"] = ctx.require(p["customer"], "customer", "customer")["id"]
+        # A body parameter naming a missing object is a bad request, not a missing resource.
+        pi["customer"] = ctx.require(p["customer"], "customer", "customer", status=400)["id"]
     if "payment_method_types" in p:
         pi["payment_method_types"] = p["payment_method_types"] or ["card"]
         pi["automatic_payment_methods"] = None
@@ -247,6 +251,16 @@ def _apply(ctx: Context, pi: dict, p: dict[str, Any]) -> None:
         pi["payment_method"] = charging.payment_method_from_data(ctx, p["payment_method_data"])["id"]
     if "payment_method" in p:
         pi["payment_method"] = charging.resolve_payment_method(ctx, p["payment_method"])["id"]
+    _refuse_card_statement_descriptor(pi, p)
+
+
+def _refuse_card_statement_descriptor(pi: dict, p: dict[str, Any]) -> None:
+    """statement_descriptor: "Setting this value for a card charge returns an error. For card
+    charges, set the statement_descriptor_suffix instead." (create, update and capture)."""
+    if p.get("statement_descriptor") not in (None, UNSET) and "card" in pi["payment_method_types"]:
+        raise errors.StripeError(
+            400, "The statement_descriptor parameter is not supported for the payment_method_type `card`. "
+            "Use statement_descriptor_suffix instead.", param="statement_descriptor")
 
 
 def _shipping(value: Any) -> dict | None:
@@ -270,13 +284,18 @@ def _merge_options(pi: dict, options: dict) -> None:
 def create(ctx: Context) -> dict:
     ctx.require_secret()
     p = parse(CREATE_PARAMS, ctx.params, required=("amount", "currency"))
+    for name in NEEDS_CONFIRM:
+        if name in p and not p.get("confirm"):
+            raise errors.StripeError(400, f"The parameter {name} can only be used with confirm=true.", param=name)
     pi = _new(ctx, p)
     _apply(ctx, pi, p)
-    if pi["payment_method"]:
+    if p.get("confirm"):
+        _require_payment_method(pi)
+    elif pi["payment_method"]:
         pi["status"] = "requires_confirmation"
     ctx.collection(KIND).add(pi)
     if p.get("confirm"):
-        return _confirm(ctx, pi, p)
+        return _attempt(ctx, pi, p)
     return ctx.render(pi, p.get("expand"))
 
 
@@ -297,7 +316,8 @@ def update(ctx: Context, intent: str) -> dict:
     if pi["status"] not in FREELY_UPDATABLE and not set(p) <= LATE_UPDATABLE:
         raise errors.unexpected_state(KIND, pi, "updated", FREELY_UPDATABLE)
     before = pi["payment_method"]
-    staged = dict(pi)
+    # last_payment_error "will be cleared if the PaymentIntent is later updated for any reason."
+    staged = dict(pi, last_payment_error=None)
     _apply(ctx, staged, p)
     if staged["payment_method"] != before and staged["status"] in CONFIRMABLE:
         # "updating the payment_method always requires you to confirm the PaymentIntent again"
@@ -320,15 +340,23 @@ def _confirm(ctx: Context, pi: dict, p: dict[str, Any]) -> dict:
         raise errors.unexpected_state(KIND, pi, "confirmed", CONFIRMABLE)
     staged = dict(pi)
     _apply(ctx, staged, {k: v for k, v in p.items() if k in CONFIRM_PARAMS})
-    if not staged["payment_method"]:
+    _require_payment_method(staged)
+    pi.update(staged)
+    return _attempt(ctx, pi, p)
+
+
+def _require_payment_method(pi: dict) -> None:
+    if not pi["payment_method"]:
         raise errors.StripeError(
             400, "You cannot confirm this PaymentIntent because it's missing a payment method. Update the "
             "PaymentIntent with a payment method and then confirm it again.",
             code="payment_intent_unexpected_state", payment_intent=pi)
-    pi.update(staged)
-    charging.attempt(ctx, pi, off_session=p.get("off_session"),
-                     error_on_requires_action=p.get("error_on_requires_action", False),
-                     return_url=p.get("return_url"))
+
+
+def _attempt(ctx: Context, pi: dict, p: dict[str, Any]) -> dict:
+    """Attempt the payment with the PaymentIntent's payment method; ``p`` are the confirmation's parameters."""
+    pi["status"] = "requires_confirmation"
+    charging.attempt(ctx, pi, p)
     return ctx.render(pi, p.get("expand"))
 
 
@@ -338,12 +366,13 @@ def capture(ctx: Context, intent: str) -> dict:
     pi = ctx.require(intent, KIND, "intent")
     if pi["status"] != "requires_capture":
         raise errors.unexpected_state(KIND, pi, "captured", ("requires_capture",))
+    _refuse_card_statement_descriptor(pi, p)
     amount = p.get("amount_to_capture", pi["amount_capturable"])
     if amount > pi["amount_capturable"]:
         raise errors.StripeError(
             400, f"The amount to capture ({amount}) must be less than or equal to the amount capturable "
             f"({pi['amount_capturable']}).", code="amount_too_large", param="amount_to_capture")
-    metadata = apply_metadata(pi["metadata"], p["metadata"]) if "metadata" in p else pi["metadata"]
+    metadata = apply_metadata(pi["metadata"], p.get("metadata"))
     pi.update(metadata=metadata, amount_received=amount, amount_capturable=0, status="succeeded")
     for name in ("statement_descriptor", "statement_descriptor_suffix", "application_fee_amount"):
         if name in p:
@@ -382,11 +411,11 @@ def increment_authorization(ctx: Context, intent: str) -> dict:
         raise errors.StripeError(
             400, f"The amount ({p['amount']}) must be greater than the currently authorized amount "
             f"({pi['amount']}).", code="parameter_invalid_integer", param="amount")
+    metadata = apply_metadata(pi["metadata"], p.get("metadata"))
     state["increment_attempts"] = state.get("increment_attempts", 0) + 1
+    # "If the incremental authorization fails, ... no other fields on the PaymentIntent or Charge update."
     charging.authorize_increment(ctx, pi, p["amount"])
-    pi.update(amount=p["amount"], amount_capturable=p["amount"])
-    if "metadata" in p:
-        pi["metadata"] = apply_metadata(pi["metadata"], p["metadata"])
+    pi.update(amount=p["amount"], amount_capturable=p["amount"], metadata=metadata)
     for name in ("description", "statement_descriptor", "application_fee_amount"):
         if name in p:
             pi[name] = p[name]

@@ -1,0 +1,197 @@
+"""US bank accounts (ACH Direct Debit): the PaymentMethod, the payment attempt, microdeposit verification.
+
+Follows docs.stripe.com/payments/ach-direct-debit/accept-a-payment: a bank account entered by
+number is verified with microdeposits, so confirming leaves the PaymentIntent in
+``requires_action`` with ``next_action.type = verify_with_microdeposits`` until
+``POST /v1/payment_intents/{intent}/verify_microdeposits`` succeeds ("Stripe returns the
+PaymentIntent object with a status of processing") or fails too often ("status is
+requires_payment_method, and last_payment_error is set"). The test values and limits are data
+in ``test_payment_methods.json``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+from reference_impl import errors, ids
+from reference_impl.context import Context
+from reference_impl.params import EXPAND, AnyHash, Array, Enum, Field, Int, Metadata, Obj, Str, parse, parse_fields
+from reference_impl.payment_methods import MICRODEPOSITS
+from reference_impl.resources import charging
+from reference_impl.resources.payment_intents import ADDRESS, KIND
+
+TYPE = "us_bank_account"
+VERIFICATION_DAYS = 10  # "microdeposit verifications have a timeout of 10 days"
+ARRIVAL_DAYS = 2  # "These deposits take 1-2 business days to appear on the customer's online statement."
+
+PAYMENT_METHOD_DATA: dict[str, Field] = {
+    "type": Enum(TYPE),
+    "us_bank_account": Obj({
+        "account_number": Str(max_length=5000),
+        "routing_number": Str(max_length=5000),
+        "account_holder_type": Enum("company", "individual"),
+        "account_type": Enum("checking", "savings"),
+    }),
+    "billing_details": Obj({"address": ADDRESS, "email": Str(), "name": Str(), "phone": Str()}),
+    "metadata": Metadata(),
+}
+VERIFY_PARAMS: dict[str, Field] = {
+    "amounts": Array(Int(minimum=1)),
+    "descriptor_code": Str(max_length=5000),
+    "client_secret": Str(),
+    "expand": EXPAND,
+}
+ACCEPTANCE = Obj({"type": Enum("offline", "online"), "accepted_at": Int(), "offline": AnyHash(),
+                  "online": Obj({"ip_address": Str(), "user_agent": Str()})})
+MANDATE_DATA: dict[str, Field] = {"customer_acceptance": ACCEPTANCE}
+
+MISMATCH = {
+    "descriptor_code": "payment_method_microdeposit_verification_descriptor_code_mismatch",
+    "amounts": "payment_method_microdeposit_verification_amounts_mismatch",
+}
+FAILURES = {
+    "attempts_exceeded": ("payment_method_microdeposit_verification_attempts_exceeded",
+                          "You have exceeded the number of allowed verification attempts."),
+    "timeout": ("payment_method_microdeposit_verification_timeout",
+                "Payment method should be verified with microdeposits within the required period."),
+}
+
+
+# ---------------------------------------------------------------- the PaymentMethod
+
+
+def build_payment_method(ctx: Context, data: dict) -> dict:
+    """``payment_method_data[type]=us_bank_account``: a bank account entered by its numbers."""
+    p = parse_fields(PAYMENT_METHOD_DATA, data, prefix="payment_method_data")
+    account = p.get("us_bank_account") or {}
+    for name in ("routing_number", "account_number"):
+        if not account.get(name):
+            raise errors.parameter_missing(f"payment_method_data[us_bank_account][{name}]")
+    if not re.fullmatch(r"\d{9}", account["routing_number"]):
+        raise errors.parameter_invalid("payment_method_data[us_bank_account][routing_number]",
+                                       "Routing number must have 9 digits.")
+    if not re.fullmatch(r"\d{4,17}", account["account_number"]):
+        raise errors.parameter_invalid("payment_method_data[us_bank_account][account_number]",
+                                       "Account number must have between 4 and 17 digits.")
+    billing = p.get("billing_details") or {}
+    # "Including the account holder's name in the billing_details parameter is required to create
+    # an ACH Direct Debit PaymentMethod."
+    if not billing.get("name"):
+        raise errors.parameter_missing("payment_method_data[billing_details][name]")
+    return {
+        "billing_details": {"address": billing.get("address"), "email": billing.get("email"),
+                            "name": billing["name"], "phone": billing.get("phone")},
+        "us_bank_account": {
+            "account_holder_type": account.get("account_holder_type", "individual"),
+            "account_type": account.get("account_type", "checking"), "bank_name": "STRIPE TEST BANK",
+            "financial_connections_account": None, "fingerprint": ids.token(16),
+            "last4": account["account_number"][-4:], "networks": {"preferred": "ach", "supported": ["ach"]},
+            "routing_number": account["routing_number"], "status_details": None,
+        },
+    }
+
+
+# ---------------------------------------------------------------- confirming
+
+
+def attempt(ctx: Context, pi: dict, how: dict[str, Any]) -> None:
+    """A bank account entered by number cannot be verified instantly: microdeposits are sent."""
+    _require_mandate(pi, how)
+    options = pi["payment_method_options"].get(TYPE, {})
+    if options.get("verification_method") == "instant":
+        error = {"type": "invalid_request_error", "payment_method": how["pm"],
+                 "message": "This bank account could not be verified instantly; collect it with Financial "
+                            "Connections or allow microdeposit verification."}
+        charging.fail_attempt(pi, error)
+        raise errors.StripeError(400, error["message"], param=f"payment_method_options[{TYPE}][verification_method]",
+                                 payment_intent=pi)
+    now = int(time.time())
+    kind = MICRODEPOSITS["type"]
+    ctx.internal(pi["id"])["microdeposits"] = {"type": kind, "failures": 0,
+                                              "expires": now + VERIFICATION_DAYS * 86400}
+    pi["status"] = "requires_action"
+    pi["next_action"] = {"type": "verify_with_microdeposits", "verify_with_microdeposits": {
+        "arrival_date": now + ARRIVAL_DAYS * 86400, "microdeposit_type": kind,
+        "hosted_verification_url": f"https://payments.stripe.com/microdeposit/pacs_test_{ids.token()}"}}
+
+
+def _require_mandate(pi: dict, how: dict[str, Any]) -> None:
+    if how.get("mandate"):
+        return
+    if not how.get("mandate_data"):
+        raise errors.StripeError(
+            400, "This PaymentIntent requires a mandate, but no existing mandate was found. Collect mandate "
+            "acceptance from the customer and try again, providing acceptance data in the mandate_data parameter.",
+            payment_intent=pi)
+    acceptance = parse_fields(MANDATE_DATA, how["mandate_data"], prefix="mandate_data").get("customer_acceptance")
+    if not acceptance or not acceptance.get("type"):
+        raise errors.parameter_missing("mandate_data[customer_acceptance][type]")
+
+
+# ---------------------------------------------------------------- verifying
+
+
+def verify_microdeposits(ctx: Context, intent: str) -> dict:
+    p = parse(VERIFY_PARAMS, ctx.params)
+    pi = ctx.require(intent, KIND, "intent")
+    if ctx.caller.publishable and p.get("client_secret") != pi["client_secret"]:
+        raise errors.resource_missing(KIND, intent, "intent")
+    pending = ctx.internal(pi["id"]).get("microdeposits")
+    if pi["status"] != "requires_action" or pending is None:
+        raise errors.unexpected_state(KIND, pi, "verified", ("requires_action",))
+    kind, value = _submitted(p, pending["type"])
+    outcome = next((name for name, values in MICRODEPOSITS["outcomes"].items() if values[kind] == value), None)
+    if outcome == "verified":
+        del ctx.internal(pi["id"])["microdeposits"]
+        pi.update(status="processing", next_action=None, latest_charge=ids.new_id("py"))
+        return ctx.render(pi, p.get("expand"))
+    if outcome == "timeout" or int(time.time()) > pending["expires"]:
+        _fail(ctx, pi, "timeout")
+        return ctx.render(pi, p.get("expand"))
+    pending["failures"] += 1
+    if outcome == "attempts_exceeded" or pending["failures"] >= MICRODEPOSITS["failure_limits"][kind]:
+        error = _fail(ctx, pi, "attempts_exceeded")
+        raise errors.StripeError(400, error["message"], code=error["code"], payment_intent=pi)
+    remaining = MICRODEPOSITS["failure_limits"][kind] - pending["failures"]
+    raise errors.StripeError(400, f"The {kind.replace('_', ' ')} provided does not match the one sent to the bank "
+                             f"account. You have {remaining} verification attempts remaining.", code=MISMATCH[kind])
+
+
+def _submitted(p: dict[str, Any], expected: str) -> tuple[str, Any]:
+    """Which verification the caller sent, and its value: exactly one of amounts or descriptor_code."""
+    given = [name for name in ("amounts", "descriptor_code") if name in p]
+    if len(given) == 2:
+        raise errors.StripeError(400, "Provide either amounts or descriptor_code, not both.",
+                                 code="parameters_exclusive", param="amounts")
+    if not given:
+        raise errors.StripeError(400, f"Missing required param: {expected}.", code="parameter_missing",
+                                 param=expected)
+    kind = given[0]
+    if kind == "amounts" and len(p["amounts"]) != 2:
+        raise errors.StripeError(400, "You must provide exactly two microdeposit amounts.",
+                                 code="payment_method_microdeposit_verification_amounts_invalid", param="amounts")
+    if kind != expected:
+        raise errors.StripeError(400, f"This bank account is verified with a {expected.replace('_', ' ')}; "
+                                 f"provide {expected} instead.", param=kind)
+    return kind, p[kind]
+
+
+def _fail(ctx: Context, pi: dict, outcome: str) -> dict:
+    """Verification can no longer succeed: the PaymentIntent needs a new payment method."""
+    code, message = FAILURES[outcome]
+    error = {"type": "invalid_request_error", "code": code, "message": message,
+             "doc_url": errors.DOC_URL + code.replace("_", "-"),
+             "payment_method": ctx.collection("payment_method").get(pi["payment_method"])}
+    ctx.internal(pi["id"]).pop("microdeposits", None)
+    charging.fail_attempt(pi, error)
+    return error
+
+
+charging.ATTEMPTS[TYPE] = attempt
+charging.PAYMENT_METHOD_BUILDERS[TYPE] = build_payment_method
+
+ROUTES = [
+    ("POST", "/v1/payment_intents/{intent}/verify_microdeposits", verify_microdeposits),
+]

@@ -1,0 +1,83 @@
+"""Coverage: every scenario cites the docs, every operation of the API reference has scenarios,
+and docs/coverage.md is the table the scenarios give."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from conformance import coverage
+from conformance.scenario import load_all, parse
+
+REPO = Path(__file__).resolve().parent.parent
+SCENARIOS = load_all()
+OPERATIONS = coverage.load_operations()
+
+
+def _quoted(source: dict) -> bool:
+    return bool(source.get("quote", "").strip()) and bool({"url", "seed", "spec"} & set(source))
+
+
+def test_every_scenario_quotes_a_doc_source():
+    unsourced = [s.id for s in SCENARIOS if not s.sources or not all(_quoted(source) for source in s.sources)]
+    assert SCENARIOS and not unsourced, f"scenarios without a quoted documentation source: {unsourced}"
+
+
+def test_operations_are_distinct_and_well_formed():
+    assert len({op.name for op in OPERATIONS}) == len(OPERATIONS)
+    assert len({op.endpoint for op in OPERATIONS}) == len(OPERATIONS)
+    for op in OPERATIONS:
+        assert op.method in ("GET", "POST", "DELETE") and op.path.startswith("/v1/payment_intents"), op
+        assert op.docs.startswith("https://docs.stripe.com/api/payment_intents/"), op
+        assert all(re.fullmatch(r"\d{3}_[0-9a-f]{16}\.txt", seed) for seed in op.seeds), op
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.name)
+def test_every_operation_has_a_scenario(operation):
+    assert operation.exercised_by(SCENARIOS), (
+        f"no scenario calls {operation.endpoint} ({operation.name}, {operation.docs})")
+
+
+def test_scenarios_named_after_an_operation_call_it():
+    for op in OPERATIONS:
+        for scenario in op.about(SCENARIOS):
+            assert op.endpoint in scenario.endpoints, f"{scenario.id} is named after {op.name} but never calls it"
+
+
+def test_coverage_document_is_up_to_date():
+    document = REPO / "docs" / "coverage.md"
+    assert document.read_text(encoding="utf-8") == coverage.render(OPERATIONS, SCENARIOS), (
+        "docs/coverage.md is out of date: run python -m conformance.coverage > docs/coverage.md")
+
+
+# The matching itself, on scenarios made up for the purpose.
+
+def _scenario(id: str, *paths: str):
+    steps = [{"request": {"method": "POST", "path": path}, "expect": {"status": 200}} for path in paths]
+    return parse({"id": id, "title": "a made-up scenario", "features": ["capture"],
+                  "sources": [{"url": "https://docs.stripe.com/api", "quote": "a made-up quote"}], "steps": steps},
+                 "made-up.yaml")
+
+
+def _operation(name: str) -> coverage.Operation:
+    return next(op for op in OPERATIONS if op.name == name)
+
+
+def test_an_endpoint_matches_whatever_fills_its_path():
+    made_up = _scenario("pi-capture-made-up", "/v1/payment_intents", "/v1/payment_intents/{pi}/capture")
+    assert _operation("capture").exercised_by([made_up]) == [made_up]
+    assert _operation("create").exercised_by([made_up]) == [made_up]
+    assert _operation("confirm").exercised_by([made_up]) == []
+    assert _operation("update").exercised_by([made_up]) == []
+
+
+def test_the_table_groups_scenarios_by_name_and_lists_the_rest():
+    capture = _scenario("pi-capture-made-up", "/v1/payment_intents/{pi}/capture")
+    stranger = _scenario("cus-made-up", "/v1/customers")
+    text = coverage.render([_operation("capture"), _operation("confirm")], [capture, stranger])
+    capture_section = text.split("## capture")[1].split("## confirm")[0]
+    assert "`pi-capture-made-up`" in capture_section
+    assert "No scenario is named after this operation." in text.split("## confirm")[1].split("## Other")[0]
+    assert "`cus-made-up`" in text.split("## Other scenarios")[1]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from importlib import resources
 
@@ -33,23 +34,22 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--timeout", type=float, default=float(os.environ.get("STRIPE_CONFORMANCE_TIMEOUT", 10)),
                      help="seconds to wait for each answer [env: STRIPE_CONFORMANCE_TIMEOUT] (default 10)")
 
-    serve = commands.add_parser("serve", help="run the bundled reference server (a stateful Stripe mock)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=12111)
-    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    # serve's options (--host, --port, --db, ...) belong to the server, which parses them itself
+    commands.add_parser("serve", add_help=False, help="run the bundled reference server (a stateful Stripe mock); "
+                        "serve --help lists its options")
 
     commands.add_parser("list", help="list the scenarios: id, features, title")
 
     args, extra = parser.parse_known_args(argv)
     if args.command == "run":
         return run_suite(args, extra)
+    if args.command == "serve":
+        from reference_impl.serve import main as serve_main  # the server is only loaded to serve it
+
+        serve_main(extra, prog="stripe-conformance serve")
+        return 0
     if extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    if args.command == "serve":
-        from reference_impl.serve import serve as serve_forever  # the server is only loaded to serve it
-
-        serve_forever(args.host, args.port, log_level=args.log_level)
-        return 0
     return list_scenarios()
 
 
@@ -60,6 +60,8 @@ def run_suite(args: argparse.Namespace, extra: list[str]) -> int:
     from conformance.target import probe
 
     server = None
+    # SIGTERM ends the run like Ctrl-C does, through the cleanup below.
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         if args.base_url:
             reason = probe(args.base_url, timeout=min(5.0, args.timeout))
@@ -74,9 +76,13 @@ def run_suite(args: argparse.Namespace, extra: list[str]) -> int:
                 return 2
             print(f"stripe-conformance: bundled reference server on {server.base_url}", file=sys.stderr)
         return pytest.main(pytest_arguments(args, server, extra))
+    except KeyboardInterrupt:  # pytest handles its own; this is one outside it (probing, starting the server)
+        print("stripe-conformance: interrupted", file=sys.stderr)
+        return 130
     finally:
         if server is not None:
             server.stop()
+        signal.signal(signal.SIGTERM, previous)
 
 
 def pytest_arguments(args: argparse.Namespace, server, extra: list[str]) -> list[str]:

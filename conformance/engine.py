@@ -3,7 +3,8 @@
 Outcomes, kept apart: a :class:`ScenarioFailure` is the target answering wrongly; a
 :class:`~conformance.target.HarnessError` is the exchange failing (no connection,
 timeout, a body that is not JSON); :class:`Unsupported` is the target lacking the
-endpoint altogether, which a runner reports once rather than in every scenario.
+endpoint altogether, which a runner reports once rather than in every scenario;
+:class:`MissingKey` is the run lacking a key the scenario needs, which a runner skips.
 """
 
 from __future__ import annotations
@@ -48,6 +49,14 @@ class Unsupported(Exception):
         super().__init__(f"the target does not implement {endpoint} (answered {exchange.status})")
 
 
+class MissingKey(Exception):
+    """The scenario needs an API key the run was not given: no verdict either way."""
+
+
+NEEDS = {"other": "needs --other-api-key (a second account's secret key)",
+         "publishable": "needs --publishable-key (the account's publishable key)"}
+
+
 @dataclass
 class Run:
     """What one scenario run did, for reports."""
@@ -59,6 +68,9 @@ class Run:
 
 def run(scenario: Scenario, client: Client, record: Run | None = None) -> Run:
     record = record or Run(scenario)
+    for role in dict.fromkeys(step.key for step in scenario.steps):
+        if role in NEEDS and not client.keys.for_role(role):
+            raise MissingKey(NEEDS[role])
     # ``{run}`` is unique per run so scenarios can tag what they create and find only that.
     record.variables.setdefault("run", secrets.token_hex(6))
     record.variables.setdefault("now", int(time.time()))
@@ -88,8 +100,6 @@ def _perform(scenario: Scenario, step: Step, client: Client, record: Run) -> Exc
 def _send(step: Step, client: Client, variables: dict[str, Any]) -> Exchange:
     key_role = step.key
     key = client.keys.for_role(key_role) if key_role in KEY_ROLES else key_role
-    if key_role == "other" and key is None:
-        raise HarnessError("this scenario needs a second account's secret key (--other-api-key)")
     return client.send(step.method, substitute(step.path, variables), form=substitute(step.form, variables),
                        query=substitute(step.query, variables), headers=substitute(step.headers, variables),
                        key=key)

@@ -4,6 +4,10 @@ The only module of the suite that knows the reference implementation exists, and
 knows it only as a program to run: the server runs in its own process on a loopback
 socket bound here (so the port is free and known before the server starts) and is
 reached over HTTP like any other target.
+
+The server never outlives its launcher: it is stopped on the way out (normal exit,
+Ctrl-C, SIGTERM), and should the launcher die without cleaning up (SIGKILL), the pipe
+it holds as the server's standard input closes and the server stops itself.
 """
 
 from __future__ import annotations
@@ -46,14 +50,18 @@ class BundledServer:
         log = tempfile.NamedTemporaryFile(prefix="stripe-conformance-server-", suffix=".log", delete=False)
         self.log_path = log.name
         command = [sys.executable, "-m", "reference_impl", "--fd", str(listener.fileno()), "--log-level", "warning",
-                   *self.extra_args]
+                   "--stop-on-stdin-eof", *self.extra_args]
         try:
             self.process = subprocess.Popen(command, pass_fds=(listener.fileno(),), stdout=log, stderr=log,
-                                            stdin=subprocess.DEVNULL, env=_child_env())
+                                            stdin=subprocess.PIPE, env=_child_env())
         finally:
             listener.close()
             log.close()
-        self._wait_until_ready()
+        try:
+            self._wait_until_ready()
+        except BaseException:  # Ctrl-C while starting must not leave the server behind either
+            self.stop()
+            raise
         return self
 
     def _wait_until_ready(self) -> None:
@@ -67,18 +75,19 @@ class BundledServer:
                 return
             except requests.RequestException:
                 time.sleep(0.05)
-        self.stop()
         raise LaunchError(f"the reference server did not answer within {self.startup_timeout:g} s; see {self.log_path}")
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
+        if self.process is None:
             return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process.stdin.close()
 
     def __enter__(self) -> "BundledServer":
         return self.start()

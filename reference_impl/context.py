@@ -21,8 +21,12 @@ class Context:
     caller: Caller
     params: dict[str, Any] = field(default_factory=dict)
     query: dict[str, Any] = field(default_factory=dict)
+    # Whether the handler reached stored state, i.e. got past validating its parameters:
+    # Stripe saves an idempotent result only once "the execution of an endpoint begins".
+    began: bool = False
 
     def collection(self, kind: str) -> Collection:
+        self.began = True
         return self.store.collection(self.caller.account, kind)
 
     def require(self, ident: str, kind: str, param: str, status: int = 404) -> dict:
@@ -36,6 +40,7 @@ class Context:
 
     def internal(self, ident: str) -> dict:
         """State an object keeps that its API representation does not show."""
+        self.began = True
         return self.store.internal(ident)
 
     def require_secret(self) -> None:

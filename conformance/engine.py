@@ -87,13 +87,14 @@ def _perform(scenario: Scenario, step: Step, client: Client, record: Run) -> Exc
     while True:
         exchange = _send(step, client, record.variables)
         record.exchanges.append(exchange)
+        # Before judging: a missing endpoint is not worth waiting for, and its 404 need not be JSON.
+        _raise_unsupported(step, exchange)
         problems = judge(step, exchange, record.variables)
         if not problems:
             return exchange
         if time.monotonic() >= deadline:
             break
         time.sleep(retry.get("interval", 1.0))
-    _raise_unsupported(step, exchange)
     raise ScenarioFailure(scenario, step, exchange, problems)
 
 

@@ -74,7 +74,8 @@ class PeerProcess(BundledServer):
         command = [part.replace("{port}", str(port)) for part in self.peer.command]
         with tempfile.NamedTemporaryFile(prefix=f"{self.peer.name}-", suffix=".log", delete=False) as log:
             self.log_path = log.name
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            # stdin is a pipe, as for the bundled server, whose stop() closes it
+            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.PIPE)
         try:
             self._await_answer()
         except PeerError:

@@ -179,12 +179,14 @@ RETRIEVE_QUERY: dict[str, Field] = {"client_secret": Str(), "expand": EXPAND}
 # docs.stripe.com/api/payment_intents/object: the attributes marked as returned to a
 # publishable key holding the client secret.
 PUBLISHABLE_FIELDS = (
-    "id", "object", "amount", "amount_details", "automatic_payment_methods", "canceled_at", "cancellation_reason",
-    "capture_method", "client_secret", "confirmation_method", "created", "currency", "description",
-    "excluded_payment_method_types", "last_payment_error", "livemode", "next_action", "payment_method",
-    "payment_method_configuration_details", "payment_method_types", "processing", "receipt_email",
-    "setup_future_usage", "shipping", "status",
+    "id", "object", "amount", "automatic_payment_methods", "canceled_at", "cancellation_reason", "capture_method",
+    "client_secret", "confirmation_method", "created", "currency", "description", "last_payment_error", "livemode",
+    "next_action", "payment_method", "payment_method_types", "processing", "receipt_email", "setup_future_usage",
+    "shipping", "status",
 )
+# The confirm parameters the API reference marks "secret key only".
+SECRET_ONLY_CONFIRM = ("capture_method", "mandate", "off_session", "payment_method_options", "payment_method_types",
+                       "radar_options")
 
 
 # ---------------------------------------------------------------- the object
@@ -330,9 +332,24 @@ def update(ctx: Context, intent: str) -> dict:
 def confirm(ctx: Context, intent: str) -> dict:
     p = parse(CONFIRM_PARAMS, ctx.params)
     pi = ctx.require(intent, KIND, "intent")
-    if ctx.caller.publishable and p.get("client_secret") != pi["client_secret"]:
-        raise errors.resource_missing(KIND, intent, "intent")
+    if ctx.caller.publishable:
+        _check_client_confirmation(pi, p)
     return _confirm(ctx, pi, p)
+
+
+def _check_client_confirmation(pi: dict, p: dict[str, Any]) -> None:
+    """What a publishable key may confirm: its own intent (by client secret), with client-side parameters,
+    and only when "confirmation_method is automatic" ("If the confirmation_method is manual, all payment
+    attempts must be initiated using a secret key.")."""
+    if p.get("client_secret") != pi["client_secret"]:
+        raise errors.resource_missing(KIND, pi["id"], "intent")
+    for name in SECRET_ONLY_CONFIRM:
+        if name in p:
+            raise errors.StripeError(400, f"The parameter {name} can only be used with a secret API key.",
+                                     code="secret_key_required", param=name)
+    if pi["confirmation_method"] == "manual":
+        raise errors.StripeError(400, "This PaymentIntent has confirmation_method=manual: it can only be confirmed "
+                                 "with a secret API key.", code="secret_key_required")
 
 
 def _confirm(ctx: Context, pi: dict, p: dict[str, Any]) -> dict:

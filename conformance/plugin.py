@@ -61,6 +61,7 @@ class TargetSession:
     timeout: float
     server: launcher.BundledServer | None = None
     unsupported: dict[str, str] = field(default_factory=dict)
+    answered: set[str] = field(default_factory=set)  # endpoints seen answering: they exist
     _client: Client | None = None
 
     @classmethod
@@ -142,7 +143,7 @@ class ScenarioItem(pytest.Item):
                             f"(reported once, by scenario {target.unsupported[endpoint]})")
         self.record = engine.Run(self.scenario)
         try:
-            engine.run(self.scenario, target.client(), self.record)
+            engine.run(self.scenario, target.client(), self.record, target.answered)
         except engine.Unsupported as exc:
             if _answers_otherwise(target.client(), exc.exchange):
                 raise self._wrong_answer(exc) from exc

@@ -35,9 +35,14 @@ class Manifest:
     reasons: dict[str, str]
 
     def reason_for(self, item_id: str, features: Iterable[str]) -> str | None:
+        key = self.key_for(item_id, features)
+        return None if key is None else self.reasons[key]
+
+    def key_for(self, item_id: str, features: Iterable[str]) -> str | None:
+        """The entry that lists the item: its own id, else the first of its tags listed."""
         if item_id in self.reasons:
-            return self.reasons[item_id]
-        return next((self.reasons[tag] for tag in features if tag in self.reasons), None)
+            return item_id
+        return next((tag for tag in features if tag in self.reasons), None)
 
     def check_keys(self, known: set[str]) -> None:
         unknown = sorted(key for key in self.reasons if key not in known)

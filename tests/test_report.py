@@ -170,14 +170,20 @@ def test_compliance_counts_passes_over_everything_not_skipped():
 FUZZ_MODULE = '''
 import pytest
 
-def test_operation_ok():
-    pass
+pytestmark = pytest.mark.fuzz
 
-def test_operation_wrong():
-    assert {"status": 500} == {"status": 200}
+@pytest.mark.parametrize("operation", ["GET /v1/things", "POST /v1/things"])
+def test_operation(operation):
+    assert operation.startswith("GET"), {"status": 500}
+
+def test_operation_unsupported():
+    pytest.skip("UNSUPPORTED ENDPOINT: the target answers POST /v1/things/{id}/act with 404")
 
 def test_operation_skipped():
     pytest.skip("operation not in the target's spec")
+
+def test_operation_known_gap():
+    pass  # the conftest turns this pass into an expected failure, as the fuzz plugin does for known gaps
 
 @pytest.fixture
 def broken():
@@ -187,21 +193,51 @@ def test_operation_needs_fixture(broken):
     pass
 '''
 
+# Like conformance/fuzz/plugin.py: a call that met only known gaps is reported as an expected failure.
+GAP_CONFTEST = '''
+import pytest
 
-def test_other_tests_are_reported_generically_and_fuzz_checks_grouped_and_listable(tmp_path):
-    (tmp_path / "test_fuzz.py").write_text(FUZZ_MODULE)
-    (tmp_path / "manifest.yaml").write_text('"test_fuzz.py::test_operation_wrong": answers 500 on purpose\n')
-    result = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", str(tmp_path / "test_fuzz.py"),
+def pytest_configure(config):
+    config.addinivalue_line("markers", "fuzz: generated checks")
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if call.when == "call" and report.passed and item.name == "test_operation_known_gap":
+        report.outcome = "skipped"
+        report.wasxfail = "known gap: accepts an unknown parameter"
+'''
+
+
+def test_other_tests_are_reported_generically_and_fuzz_checks_by_their_marker(tmp_path):
+    (tmp_path / "test_contract.py").write_text(FUZZ_MODULE)
+    (tmp_path / "test_plain.py").write_text("def test_plain():\n    pass\n")
+    (tmp_path / "conftest.py").write_text(GAP_CONFTEST)
+    (tmp_path / "manifest.yaml").write_text('"test_contract.py::test_operation[POST /v1/things]": answers 500\n')
+    result = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", str(tmp_path),
                              "--rootdir", str(tmp_path), "--report", str(tmp_path / "out"),
                              "--expect-failures", str(tmp_path / "manifest.yaml")],
                             capture_output=True, text=True, timeout=120, cwd=tmp_path)
     items = {item["id"]: item for item in json.loads((tmp_path / "out" / "results.json").read_text())["results"]}
+    plain = items.pop("test_plain.py::test_plain")
+    assert (plain["group"], plain["features"], plain["verdict"]) == ("test_plain", [], "pass")
     assert {item["group"] for item in items.values()} == {"fuzz"}
     assert all(item["features"] == ["fuzz"] and item["kind"] == "test" for item in items.values())
     verdicts = {name.split("::")[1]: (item["verdict"], item["outcome"]) for name, item in items.items()}
-    assert verdicts == {"test_operation_ok": ("pass", "pass"), "test_operation_wrong": ("fail", "expected-fail"),
-                        "test_operation_skipped": ("skip", "skip"), "test_operation_needs_fixture": ("error", "error")}
-    wrong = items["test_fuzz.py::test_operation_wrong"]["failure"]
+    assert verdicts == {"test_operation[GET /v1/things]": ("pass", "pass"),
+                        "test_operation[POST /v1/things]": ("fail", "expected-fail"),
+                        "test_operation_unsupported": ("unsupported", "unsupported"),
+                        "test_operation_skipped": ("skip", "skip"),
+                        "test_operation_known_gap": ("fail", "expected-fail"),
+                        "test_operation_needs_fixture": ("error", "error")}
+    gap = items["test_contract.py::test_operation_known_gap"]
+    assert gap["declared"] == "known gap: accepts an unknown parameter" and gap["expected"] is None
+    wrong = items["test_contract.py::test_operation[POST /v1/things]"]["failure"]
     assert "500" in wrong["text"] and wrong["summary"].startswith("AssertionError")
-    assert "fixture broke" in items["test_fuzz.py::test_operation_needs_fixture"]["failure"]["text"]
-    assert result.returncode == 1 and "ERROR test_fuzz.py::test_operation_needs_fixture" in result.stdout
+    assert "fixture broke" in items["test_contract.py::test_operation_needs_fixture"]["failure"]["text"]
+    assert result.returncode == 1
+    assert "NOT IN MANIFEST test_contract.py::test_operation_unsupported: unsupported" in result.stdout
+    assert "NOT IN MANIFEST test_contract.py::test_operation_needs_fixture: error" in result.stdout
+    assert "test_operation_known_gap" not in "".join(line for line in result.stdout.splitlines()
+                                                     if line.startswith("NOT IN MANIFEST"))

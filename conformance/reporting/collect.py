@@ -31,7 +31,8 @@ def describe_item(item: pytest.Item) -> dict[str, Any]:
         return {"id": scenario.id, "kind": "scenario", "group": scenario_group(scenario.file), "title": scenario.title,
                 "features": list(scenario.features), "sources": [dict(source) for source in scenario.sources],
                 "endpoints": list(scenario.endpoints), "nodeid": item.nodeid}
-    fuzz = "test_fuzz" in item.nodeid
+    # Any other test (a fuzzed operation, say) is one result; the ``fuzz`` marker tags and groups it.
+    fuzz = item.get_closest_marker(FUZZ) is not None
     return {"id": generic_id(item.nodeid), "kind": "test", "group": FUZZ if fuzz else _module(item.nodeid),
             "title": item.name, "features": [FUZZ] if fuzz else [], "nodeid": item.nodeid}
 
@@ -53,14 +54,24 @@ def _module(nodeid: str) -> str:
     return PurePosixPath(nodeid.partition("::")[0]).stem
 
 
-def phase_record(item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport) -> dict[str, Any] | None:
-    """The verdict of one phase (setup, call, teardown) and, when it falls short, the evidence."""
+def phase_record(item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport,
+                 declared: str | None = None) -> dict[str, Any] | None:
+    """The verdict of one phase (setup, call, teardown) and, when it falls short, the evidence.
+
+    ``declared``: the reason of an expected failure the test itself declared (pytest's xfail);
+    a plugin may turn a passing call into one (the fuzz checks do, for known gaps), so the report
+    is read as well as the exception.
+    """
     if call.excinfo is None:
-        return {"verdict": outcomes.PASS} if call.when == "call" else None
+        if call.when != "call":
+            return None
+        if declared is not None and report.skipped:
+            return {"verdict": outcomes.FAIL, "detail": declared}
+        return {"verdict": outcomes.PASS}
     error = call.excinfo.value
     if isinstance(error, pytest.skip.Exception):
-        endpoint = getattr(item, "unsupported_endpoint", None)
-        return {"verdict": outcomes.UNSUPPORTED if endpoint else outcomes.SKIP, "detail": str(error.msg)}
+        unsupported = getattr(item, "unsupported_endpoint", None) or _says_unsupported(str(error.msg))
+        return {"verdict": outcomes.UNSUPPORTED if unsupported else outcomes.SKIP, "detail": str(error.msg)}
     if isinstance(error, engine.ScenarioFailure):
         return {"verdict": outcomes.FAIL, "failure": _scenario_failure(error, item)}
     if isinstance(error, engine.Unsupported):
@@ -69,6 +80,11 @@ def phase_record(item: pytest.Item, call: pytest.CallInfo, report: pytest.TestRe
     if isinstance(error, HarnessError) or isinstance(item, ScenarioItem) or call.when != "call":
         return {"verdict": outcomes.ERROR, "failure": _error(call, report, item)}
     return {"verdict": outcomes.FAIL, "failure": _error(call, report, item)}
+
+
+def _says_unsupported(message: str) -> bool:
+    """Skips of other tests (the fuzz checks) for an endpoint the target lacks, by their wording."""
+    return message.startswith("UNSUPPORTED ENDPOINT") or "is not implemented by the target" in message
 
 
 def _scenario_failure(failure: engine.ScenarioFailure, item: pytest.Item) -> dict[str, Any]:
@@ -132,6 +148,7 @@ class Collector:
             item.verdict = phase["verdict"]
             item.detail = phase.get("detail")
             item.failure = phase.get("failure")
+            item.declared = phase.get("declared")
             item.expect(item.expected)
 
     def results(self) -> list[ItemResult]:

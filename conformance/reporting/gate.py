@@ -38,7 +38,7 @@ def explain(results: Results) -> list[str]:
         label = f"NOT IN MANIFEST {item_id}: {item.outcome}" if results.manifest else f"{item.outcome.upper()} {item_id}"
         lines.append(label + _why(item))
     label = "UNEXPECTED PASS" + (" (strict)" if gate.strict else "")
-    lines += [f"{label} {item_id}: listed as a known failure ({items[item_id].expected}) but passes"
+    lines += [f"{label} {item_id}: listed as a known failure ({items[item_id].known_failure}) but passes"
               for item_id in gate.unexpected_passes]
     lines += [f"IMPROVEMENT {item_id}: fell short in the baseline, passes now" for item_id in gate.improvements]
     return lines

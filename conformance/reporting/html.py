@@ -147,8 +147,8 @@ def _result_row(item: ItemResult) -> str:
 
 def _evidence(item: ItemResult) -> str:
     parts = [_sources(item)]
-    if item.expected:
-        parts.append(f"<p><strong>Known failure:</strong> {esc(item.expected)}</p>")
+    if item.known_failure:
+        parts.append(f"<p><strong>Known failure:</strong> {esc(item.known_failure)}</p>")
     if item.verdict != item.outcome and item.outcome != outcomes.UNEXPECTED_PASS:
         parts.append(f"<p class=\"muted\">What the target did: {esc(item.verdict)}</p>")
     if item.detail:

@@ -69,8 +69,8 @@ def _failure(item: ItemResult) -> list[str]:
     lines = [f"### {md_cell(item.id)}: {item.outcome}", "", md_cell(item.title), ""]
     for source in item.sources:
         lines += [f"> {md_cell(source.get('quote', ''))} ({md_cell(source_label(source))})", ""]
-    if item.expected:
-        lines += [f"Known failure: {md_cell(item.expected)}", ""]
+    if item.known_failure:
+        lines += [f"Known failure: {md_cell(item.known_failure)}", ""]
     failure = item.failure or {}
     if failure.get("summary"):
         lines += [f"**{md_cell(failure['summary'])}**", ""]

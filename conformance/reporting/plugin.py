@@ -32,6 +32,8 @@ OPTIONS = [
     ("--target-name", "NAME", "the target's name in reports (default: its base URL)"),
 ]
 
+LISTED = pytest.StashKey[str]()  # on an item the manifest lists: its xfail marker is ours, not the test's
+
 # Sessions that ended before the suite could judge the target: a report would say nothing true.
 NO_VERDICT = (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR)
 
@@ -107,13 +109,18 @@ class ReportingSession:
             reason = self.manifest.reason_for(info["id"], info["features"])
             if reason is not None:
                 item.add_marker(pytest.mark.xfail(reason=f"known failure: {reason}", strict=strictness))
+                item.stash[LISTED] = reason
                 item.user_properties.append(("known_failure", reason))
 
-    @pytest.hookimpl(wrapper=True)
+    @pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: sees the report as other plugins leave it
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
         report = yield
         if self.active or getattr(self.config.option, "xmlpath", None):
-            record = {"phase": phase_record(item, call, report)}
+            declared = None if LISTED in item.stash else getattr(report, "wasxfail", None)
+            phase = phase_record(item, call, report, declared)
+            if phase and declared is not None:
+                phase["declared"] = declared or "expected to fail (no reason given)"
+            record = {"phase": phase}
             if call.when == "setup":
                 record["item"] = describe_item(item)
             report.conformance = record

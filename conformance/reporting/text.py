@@ -31,8 +31,8 @@ def source_label(source: dict[str, str]) -> str:
 
 def note(item: ItemResult) -> str:
     """The one line that says why a result is not a plain pass."""
-    if item.expected:
-        return f"known: {item.expected}"
+    if item.known_failure:
+        return f"known: {item.known_failure}"
     if item.failure and item.failure.get("summary"):
         return item.failure["summary"]
     return item.detail or ""

@@ -26,18 +26,37 @@ def test_every_scenario_quotes_a_doc_source():
 
 
 def test_operations_are_distinct_and_well_formed():
-    assert len({op.name for op in OPERATIONS}) == len(OPERATIONS)
+    assert len({op.title for op in OPERATIONS}) == len(OPERATIONS)
     assert len({op.endpoint for op in OPERATIONS}) == len(OPERATIONS)
+    prefixes = [op.prefix for op in OPERATIONS]
+    assert not [(a, b) for a in prefixes for b in prefixes if a != b and b.startswith(a)], "prefixes overlap"
     for op in OPERATIONS:
-        assert op.method in ("GET", "POST", "DELETE") and op.path.startswith("/v1/payment_intents"), op
-        assert op.docs.startswith("https://docs.stripe.com/api/payment_intents/"), op
+        assert op.method in ("GET", "POST", "DELETE") and op.path.startswith("/v1/"), op
+        assert re.fullmatch(r"[a-z]+(-[a-z]+)*-", op.prefix), op
+        assert op.docs.startswith("https://docs.stripe.com/api/"), op
         assert all(re.fullmatch(r"\d{3}_[0-9a-f]{16}\.txt", seed) for seed in op.seeds), op
 
 
-@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.name)
+def test_every_payment_intents_operation_of_the_seeds_is_listed():
+    seeds = REPO.parent / "shared" / "seeds"
+    if not seeds.is_dir():
+        pytest.skip("the seed pages (../shared/seeds) are not next to this checkout")
+    text = "\n".join(page.read_text(encoding="utf-8") for page in seeds.glob("*.txt"))
+    paths = re.findall(r"/v1/payment_intents(?:/[\w:]+)+", text)
+    documented = {path.rsplit("/", 1)[-1] for path in paths} - {path.split("/")[3] for path in paths if path.count("/") > 3}
+    listed = {op.path.rsplit("/", 1)[-1] for op in OPERATIONS}
+    assert documented and documented <= listed, f"operations of the seeds without an entry: {documented - listed}"
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.title)
 def test_every_operation_has_a_scenario(operation):
     assert operation.exercised_by(SCENARIOS), (
         f"no scenario calls {operation.endpoint} ({operation.name}, {operation.docs})")
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.title)
+def test_every_operation_has_a_scenario_named_after_it(operation):
+    assert operation.about(SCENARIOS), f"no scenario id starts with {operation.prefix} ({operation.title})"
 
 
 def test_scenarios_named_after_an_operation_call_it():
@@ -62,7 +81,7 @@ def _scenario(id: str, *paths: str):
 
 
 def _operation(name: str) -> coverage.Operation:
-    return next(op for op in OPERATIONS if op.name == name)
+    return next(op for op in OPERATIONS if op.title == f"PaymentIntents {name}")
 
 
 def test_an_endpoint_matches_whatever_fills_its_path():
@@ -77,7 +96,7 @@ def test_the_table_groups_scenarios_by_name_and_lists_the_rest():
     capture = _scenario("pi-capture-made-up", "/v1/payment_intents/{pi}/capture")
     stranger = _scenario("cus-made-up", "/v1/customers")
     text = coverage.render([_operation("capture"), _operation("confirm")], [capture, stranger])
-    capture_section = text.split("## capture")[1].split("## confirm")[0]
+    capture_section = text.split("## PaymentIntents capture")[1].split("## PaymentIntents confirm")[0]
     assert "`pi-capture-made-up`" in capture_section
-    assert "No scenario is named after this operation." in text.split("## confirm")[1].split("## Other")[0]
+    assert "No scenario is named after this operation." in text.split("## PaymentIntents confirm")[1].split("## Other")[0]
     assert "`cus-made-up`" in text.split("## Other scenarios")[1]

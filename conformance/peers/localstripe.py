@@ -17,6 +17,9 @@ LOCALSTRIPE = Peer(
     distribution="localstripe",
     # --from-scratch: do not load the store another run left in /tmp/localstripe.pickle
     command=(sys.executable, "-m", "localstripe.server", "--port", "{port}", "--from-scratch"),
+    # The manifest covers the scenarios; the fuzz checks have not been measured against localstripe
+    # yet, so they would fail this run unlisted. Measure them with: -- -m fuzz
+    suite_args=("-m", "not fuzz"),
 )
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ class Peer:
     name: str  # names its files: targets/NAME.yaml, targets/NAME.results.json, the README region
     distribution: str  # the installed package (its version goes into reports)
     command: tuple[str, ...]  # "{port}" is replaced by the port to listen on
+    suite_args: tuple[str, ...] = ()  # always given to the suite, before the caller's own arguments
     api_key: str = "sk_test_conformance_peer"
     other_api_key: str = "sk_test_conformance_peer_other"
     startup_timeout: float = 30.0
@@ -109,7 +110,7 @@ def run_suite(peer: Peer, running: PeerProcess, report: Path, manifest: Path, ex
     """``stripe-conformance run`` against the running peer, from the checkout so paths in reports are relative."""
     command = [sys.executable, "-m", "conformance.cli", "run", "--base-url", running.base_url,
                "--api-key", peer.api_key, "--other-api-key", peer.other_api_key, "--target-name", peer.title,
-               "--report", str(report), "--expect-failures", str(manifest), *extra]
+               "--report", str(report), "--expect-failures", str(manifest), *peer.suite_args, *extra]
     print(f"{peer.title} on {running.base_url}: {' '.join(command[2:])}", file=sys.stderr, flush=True)
     return subprocess.call(command, cwd=CHECKOUT)
 

@@ -13,12 +13,9 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-
-import requests
 
 from conformance.launcher import BundledServer
 from conformance.reporting import gate as gates
@@ -78,23 +75,14 @@ class PeerProcess(BundledServer):
             # stdin is a pipe, as for the bundled server, whose stop() closes it
             self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.PIPE)
         try:
-            self._await_answer()
-        except PeerError:
+            self._wait_until_ready()
+        except BaseException:  # as for the bundled server: nothing is left running
             self.stop()
             raise
         return self
 
-    def _await_answer(self) -> None:
-        deadline = time.monotonic() + self.startup_timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise PeerError(f"{self.peer.title} exited with code {self.process.returncode}:\n{self.log_tail()}")
-            try:
-                requests.get(self.base_url + "/v1/payment_intents?limit=1", timeout=1)  # any HTTP answer will do
-                return
-            except requests.RequestException:
-                time.sleep(0.1)
-        raise PeerError(f"{self.peer.title} did not answer within {self.startup_timeout:g} s:\n{self.log_tail()}")
+    def _startup_error(self, what: str) -> Exception:
+        return PeerError(f"{self.peer.title} {what}:\n{self.log_tail()}")
 
     def log_tail(self, lines: int = 20) -> str:
         return "\n".join(Path(self.log_path).read_text(errors="replace").splitlines()[-lines:])

@@ -23,7 +23,9 @@ CHECKOUT = Path(__file__).resolve().parent.parent
 @pytest.mark.parametrize("as_json", [True, False], ids=["json-404", "text-404"])
 def test_a_target_with_nothing_implemented_gives_a_clean_report_of_unsupported_endpoints_in_seconds(tmp_path, as_json):
     with not_found(as_json) as target:
-        result = run_suite("--base-url", target.base_url, "--api-key", "sk_test_a", "--other-api-key", "sk_test_b",
+        # The scenarios only: what the fuzz tests meet on a target without any operation depends on the seed.
+        result = run_suite("--base-url", target.base_url, "--no-fuzz", "--api-key", "sk_test_a",
+                           "--other-api-key", "sk_test_b",
                            "--report", str(tmp_path), timeout=120)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "INTERNALERROR" not in result.stdout + result.stderr and "Traceback" not in result.stdout

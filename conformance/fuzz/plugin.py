@@ -47,14 +47,12 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     return None
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_itemcollected(item: pytest.Item) -> None:
     # schemathesis names each operation's item `test_operation[POST /v1/payment_intents]`, but
     # pytest 9.2 builds node ids from the function's own name, so every operation's item would
     # share the id `test_fuzz.py::test_operation` (in -v output, JUnit XML and reports).
-    for item in items:
-        if getattr(item, "operation_label", None) and item.nodeid.rpartition("::")[2] != item.name:
-            item._id = item.parent.id.child(item.name)
+    if getattr(item, "operation_label", None) and item.nodeid.rpartition("::")[2] != item.name:
+        item._id = item.parent.id.child(item.name)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:

@@ -83,7 +83,7 @@ def test_run_against_a_separately_served_reference_server(tmp_path):
 
 
 def test_run_with_no_target_starts_and_stops_the_bundled_server():
-    result = run_cli("run", "-k", "retrieve", "-q")
+    result = run_cli("run", "-k", "retrieve", "-q", "--no-fuzz")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "bundled reference server on http://127.0.0.1:" in result.stderr
     url = result.stderr.split("bundled reference server on ")[1].split()[0]

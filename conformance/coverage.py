@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-import yaml
 
 from conformance import resources
 from conformance.scenario import Scenario, endpoint, load_all
@@ -56,7 +55,7 @@ class Operation:
 
 
 def load_operations() -> list[Operation]:
-    raw = yaml.safe_load(resources.fixtures_dir().joinpath("operations.yaml").read_text(encoding="utf-8"))
+    raw = resources.read_yaml(resources.fixtures_dir().joinpath("operations.yaml"))
     return [Operation(**{**entry, "seeds": tuple(entry["seeds"])}) for entry in raw]
 
 

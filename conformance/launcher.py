@@ -68,14 +68,16 @@ class BundledServer:
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise LaunchError(f"the reference server exited with code {self.process.returncode}; "
-                                  f"see {self.log_path}")
+                raise self._startup_error(f"exited with code {self.process.returncode}")
             try:
-                requests.get(self.base_url + "/v1/payment_intents", timeout=1)
+                requests.get(self.base_url + "/v1/payment_intents", timeout=1)  # any HTTP answer will do
                 return
             except requests.RequestException:
                 time.sleep(0.05)
-        raise LaunchError(f"the reference server did not answer within {self.startup_timeout:g} s; see {self.log_path}")
+        raise self._startup_error(f"did not answer within {self.startup_timeout:g} s")
+
+    def _startup_error(self, what: str) -> Exception:
+        return LaunchError(f"the reference server {what}; see {self.log_path}")
 
     def stop(self) -> None:
         if self.process is None:

@@ -11,6 +11,9 @@ from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 
 @lru_cache(maxsize=None)
@@ -46,3 +49,16 @@ def walk(root: Traversable, suffixes: tuple[str, ...]) -> list[Traversable]:
 
     visit(root, "")
     return [node for _, node in sorted(found, key=lambda item: item[0])]
+
+
+# libyaml's loader when PyYAML was built with it: parsing the scenarios with the pure-Python one
+# costs seconds at every start of the suite.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def read_yaml(node: Traversable) -> Any:
+    return yaml.load(node.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
+
+
+def read_yaml_documents(node: Traversable) -> list[Any]:
+    return list(yaml.load_all(node.read_text(encoding="utf-8"), Loader=_YAML_LOADER))  # noqa: S506

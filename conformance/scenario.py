@@ -8,7 +8,6 @@ from functools import lru_cache
 from typing import Any
 
 import jsonschema
-import yaml
 
 from conformance import resources
 
@@ -93,7 +92,7 @@ def load_all() -> tuple[Scenario, ...]:
     root = resources.fixtures_dir().joinpath("scenarios")
     found: dict[str, Scenario] = {}
     for node in resources.walk(root, (".yaml", ".yml")):
-        for document in yaml.safe_load_all(node.read_text(encoding="utf-8")):
+        for document in resources.read_yaml_documents(node):
             if document is None:
                 continue
             scenario = parse(document, f"scenarios/{_relative(node, root)}")

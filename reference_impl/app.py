@@ -105,7 +105,10 @@ async def _read_form(request: Request) -> dict[str, Any]:
 
 
 def _wire_error(exc: WireError) -> errors.StripeError:
-    return errors.StripeError(400, str(exc), param=exc.param, code="parameter_invalid_string")
+    # A parameter_* code is about one parameter; input that names none (`=x`, bytes that are
+    # not UTF-8) is refused without one.
+    code = "parameter_invalid_string" if exc.param else None
+    return errors.StripeError(400, str(exc), param=exc.param, code=code)
 
 
 class ReferenceApp:

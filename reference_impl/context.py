@@ -12,7 +12,7 @@ from reference_impl.store import Collection, Store
 # Which stored kind an expandable attribute names.
 EXPANDABLE = {"payment_method": "payment_method", "customer": "customer"}
 NOT_STORED_EXPANDABLE = {"latest_charge", "application", "on_behalf_of", "review", "latest_attempt", "mandate",
-                         "single_use_mandate"}
+                         "single_use_mandate", "default_source", "test_clock"}
 
 
 @dataclass

@@ -130,15 +130,17 @@ class Array(Field):
 
 @dataclass
 class Obj(Field):
-    """A hash with known keys; unknown keys are refused like unknown top-level params."""
+    """A hash with known keys; unknown keys are refused like unknown top-level params, missing
+    ``required`` ones like missing top-level params (``shipping[name]``)."""
 
     fields: Mapping[str, Field]
     unsettable: bool = False
+    required: tuple[str, ...] = ()
 
     def coerce(self, value, name):
         if not isinstance(value, dict):
             raise errors.StripeError(400, f"Invalid object: {name} must be a hash.", param=name)
-        return parse_fields(self.fields, value, prefix=name)
+        return parse(self.fields, value, self.required, prefix=name)
 
 
 class AnyHash(Field):
@@ -157,13 +159,15 @@ METADATA_KEY_LENGTH = 40
 METADATA_VALUE_LENGTH = 500
 
 
+@dataclass
 class Metadata(Field):
     """docs.stripe.com/api/metadata: 50 keys, keys up to 40 characters, values up to 500.
 
-    Parses to ``{key: value-or-UNSET}``; UNSET (an empty value) removes that key.
+    Parses to ``{key: value-or-UNSET}``; UNSET (an empty value) removes that key, or all of
+    them when the operation lets ``metadata`` itself be unset.
     """
 
-    unsettable = True
+    unsettable: bool = True
 
     def coerce(self, value, name):
         if not isinstance(value, dict):
@@ -216,12 +220,13 @@ def parse_fields(spec: Mapping[str, Field], tree: Mapping[str, Any], prefix: str
     return parsed
 
 
-def parse(spec: Mapping[str, Field], tree: Mapping[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
+def parse(spec: Mapping[str, Field], tree: Mapping[str, Any], required: tuple[str, ...] = (),
+          prefix: str = "") -> dict[str, Any]:
     """Parse a request's parameters: unknown first, then each value, then what is missing."""
-    parsed = parse_fields(spec, tree)
+    parsed = parse_fields(spec, tree, prefix)
     for name in required:
         if name not in parsed:
-            raise errors.parameter_missing(name)
+            raise errors.parameter_missing(f"{prefix}[{name}]" if prefix else name)
     return parsed
 
 

@@ -91,7 +91,7 @@ def test_a_target_that_answers_the_probe_then_hangs_times_out_request_by_request
             server.released.wait(60)  # accept the request, never answer it
 
     url = stand_in(probe_only)
-    result, elapsed = run_cli("run", "--base-url", url, "--timeout", "1", "-k", TWO_SCENARIOS)
+    result, elapsed = run_cli("run", "--base-url", url, "--timeout", "1", "-k", TWO_SCENARIOS, "--no-fuzz")
     assert result.returncode == 1, result.stdout + result.stderr
     assert elapsed < 60
     assert "2 failed" in result.stdout
@@ -120,7 +120,7 @@ def test_a_target_that_never_answers_at_all_stops_the_run_at_the_probe():
 ])
 def test_a_target_answering_something_else_than_json_fails_quoting_the_body(stand_in, content_type, body):
     url = stand_in(lambda handler, server: reply(handler, body, content_type))
-    result, _ = run_cli("run", "--base-url", url, "-k", TWO_SCENARIOS)
+    result, _ = run_cli("run", "--base-url", url, "-k", TWO_SCENARIOS, "--no-fuzz")
     assert result.returncode == 1, result.stdout + result.stderr
     assert harness_errors(result.stdout) == 2
     assert "a body that is not JSON" in result.stdout
@@ -129,7 +129,7 @@ def test_a_target_answering_something_else_than_json_fails_quoting_the_body(stan
 
 def test_a_run_without_a_second_accounts_key_skips_the_isolation_scenarios(reference_server):
     result, _ = run_cli("run", "--base-url", reference_server.base_url, "--api-key", "sk_test_alone",
-                        "-k", "iso-", "-rs")
+                        "-k", "iso-", "-rs", "--no-fuzz")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "4 skipped" in result.stdout
     assert "SKIPPED [4] " in result.stdout and "needs --other-api-key (a second account's secret key)" in result.stdout

@@ -63,11 +63,10 @@ def retrieve(ctx: Context, customer: str) -> dict:
 
 def _render(ctx: Context, customer: dict, expand: list[str] | None) -> dict:
     """``cash_balance`` is shown only when expanded, as Stripe does."""
-    expand = list(expand or [])
-    if "cash_balance" not in expand:
-        return ctx.render(customer, expand)
-    expand.remove("cash_balance")
-    return {**ctx.render(customer, expand), "cash_balance": customer_balance.cash_balance(ctx, customer["id"])}
+    others = [path for path in expand or [] if path != "cash_balance"]
+    if len(others) == len(expand or []):
+        return ctx.render(customer, others)
+    return {**ctx.render(customer, others), "cash_balance": customer_balance.cash_balance(ctx, customer["id"])}
 
 
 ROUTES = [

@@ -7,6 +7,7 @@ statuses each action accepts are the ones the reference names.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 from reference_impl import errors, ids
@@ -73,7 +74,7 @@ class StatementDescriptor(Str):
 
 ADDRESS = Obj({k: Str(max_length=5000) for k in ("city", "country", "line1", "line2", "postal_code", "state")})
 SHIPPING = Obj({"address": ADDRESS, "name": Str(), "carrier": Str(), "phone": Str(), "tracking_number": Str()},
-               unsettable=True)
+               unsettable=True, required=("address", "name"))
 CARD_OPTIONS = Obj({
     "request_incremental_authorization": Enum("if_available", "never"),
     "request_three_d_secure": Enum("any", "automatic", "challenge"),
@@ -89,19 +90,20 @@ CUSTOMER_BALANCE_OPTIONS = Obj({
     "bank_transfer": Obj({
         "type": Enum("eu_bank_transfer", "gb_bank_transfer", "jp_bank_transfer", "mx_bank_transfer",
                      "us_bank_transfer"),
-        "eu_bank_transfer": Obj({"country": Str()}),
-        "requested_address_types": Array(Str()),
-    }),
+        "eu_bank_transfer": Obj({"country": Str()}, required=("country",)),
+        "requested_address_types": Array(Enum("aba", "iban", "sepa", "sort_code", "spei", "swift", "zengin")),
+    }, required=("type",)),
 })
 PAYMENT_METHOD_OPTIONS = Obj({"card": CARD_OPTIONS, "us_bank_account": US_BANK_OPTIONS,
                               "customer_balance": CUSTOMER_BALANCE_OPTIONS})
-AUTOMATIC_PAYMENT_METHODS = Obj({"enabled": Bool(), "allow_redirects": Enum("always", "never")})
+AUTOMATIC_PAYMENT_METHODS = Obj({"enabled": Bool(), "allow_redirects": Enum("always", "never")},
+                                required=("enabled",))
 PAYMENT_METHOD_TYPES = Array(Str(max_length=100))
 SETUP_FUTURE_USAGE = Enum("off_session", "on_session")
 CAPTURE_METHOD = Enum("automatic", "automatic_async", "manual")
 
 SHARED: dict[str, Field] = {
-    "description": Str(max_length=1000, unsettable=True),
+    "description": Str(max_length=1000),
     "metadata": Metadata(),
     "receipt_email": Str(max_length=800, unsettable=True),
     "setup_future_usage": SETUP_FUTURE_USAGE,
@@ -133,8 +135,12 @@ CONFIRM_ONLY: dict[str, Field] = {
 # The create parameters the API reference says "can only be used with confirm=true".
 NEEDS_CONFIRM = ("error_on_requires_action", "mandate", "mandate_data", "off_session", "return_url")
 
+# What create and increment_authorization cannot unset: the spec gives these no empty value there.
+SET_ONLY: dict[str, Field] = {name: replace(SHARED[name], unsettable=False)
+                              for name in ("metadata", "receipt_email", "shipping")}
+
 CREATE_PARAMS: dict[str, Field] = {
-    **SHARED, **CONFIRM_ONLY,
+    **SHARED, **CONFIRM_ONLY, **SET_ONLY,
     "amount": Amount(),
     "currency": Currency(),
     "confirm": Bool(),
@@ -167,7 +173,7 @@ CANCEL_PARAMS: dict[str, Field] = {
 INCREMENT_PARAMS: dict[str, Field] = {
     "amount": Amount(),
     "description": Str(max_length=1000),
-    "metadata": Metadata(),
+    "metadata": SET_ONLY["metadata"],
     "statement_descriptor": StatementDescriptor(),
     "application_fee_amount": Int(),
     "transfer_data": AnyHash(),
@@ -277,7 +283,11 @@ def _shipping(value: Any) -> dict | None:
 def _merge_options(pi: dict, options: dict) -> None:
     for method, settings in options.items():
         current = pi["payment_method_options"].setdefault(method, {})
-        current.update({k: _value(v) for k, v in settings.items()})
+        for key, value in settings.items():
+            if value is UNSET:  # an unset option is not shown, as when it was never set
+                current.pop(key, None)
+            else:
+                current[key] = value
 
 
 # ---------------------------------------------------------------- handlers

@@ -15,9 +15,10 @@ from reference_impl.card_outcomes import authentication_action, card_error
 from reference_impl.context import Context
 from reference_impl.listing import LIST_PARAMS, page
 from reference_impl.params import (
-    EXPAND, UNSET, AnyHash, Array, Bool, Enum, Field, Metadata, Str, apply_metadata, parse,
+    EXPAND, AnyHash, Array, Bool, Enum, Field, Metadata, Str, apply_metadata, parse,
 )
 from reference_impl.resources import charging
+from reference_impl.resources.payment_intents import AUTOMATIC_PAYMENT_METHODS
 
 KIND = "setup_intent"
 
@@ -28,7 +29,7 @@ UPDATABLE = CONFIRMABLE
 FLOW_DIRECTIONS = Array(Enum("inbound", "outbound"))
 SHARED: dict[str, Field] = {
     "customer": Str(max_length=5000),
-    "description": Str(max_length=1000, unsettable=True),
+    "description": Str(max_length=1000),
     "metadata": Metadata(),
     "payment_method": Str(max_length=5000),
     "payment_method_types": Array(Str(max_length=100)),
@@ -40,11 +41,12 @@ SHARED: dict[str, Field] = {
 }
 CREATE_PARAMS: dict[str, Field] = {
     **SHARED,
+    "metadata": Metadata(unsettable=False),  # the spec gives create's metadata no empty value
     "confirm": Bool(),
     "usage": Enum("off_session", "on_session"),
     "return_url": Str(max_length=5000),
     "on_behalf_of": Str(),
-    "automatic_payment_methods": AnyHash(),
+    "automatic_payment_methods": AUTOMATIC_PAYMENT_METHODS,
     "mandate_data": AnyHash(),
     "use_stripe_sdk": Bool(),
 }
@@ -93,7 +95,7 @@ def _new(p: dict[str, Any]) -> dict[str, Any]:
 
 def _apply(ctx: Context, si: dict, p: dict[str, Any]) -> None:
     if "description" in p:
-        si["description"] = None if p["description"] is UNSET else p["description"]
+        si["description"] = p["description"]
     if "metadata" in p:
         si["metadata"] = apply_metadata(si["metadata"], p["metadata"])
     if "flow_directions" in p:

@@ -1,0 +1,5 @@
+import sys
+
+from conformance.reporting.commands import main
+
+sys.exit(main())

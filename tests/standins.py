@@ -1,0 +1,101 @@
+"""Stand-in targets for tests of reports and gating: servers that behave badly on purpose.
+
+``not_found()`` answers every request 404 with Stripe's error envelope, as stripe-stateful-mock
+does for every PaymentIntents path; ``breaking()`` forwards to a real server except for the
+requests a rule picks, which get the rule's wrong answer. ``run_suite`` runs
+``stripe-conformance run`` as a user does, in its own process.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable
+from urllib.parse import parse_qsl
+
+import requests
+
+HOP_BY_HOP = {"host", "content-length", "connection", "keep-alive", "transfer-encoding", "content-encoding",
+              "accept-encoding"}
+# (method, path, form) -> None to forward, or (status, JSON body) to answer instead
+Rule = Callable[[str, str, dict[str, str]], "tuple[int, dict] | None"]
+
+
+class StandIn:
+    """``with StandIn(answer) as server: server.base_url``; ``answer(method, path, body, headers)``."""
+
+    def __init__(self, answer: Callable[[str, str, bytes, dict[str, str]], tuple[int, dict[str, str], bytes]]):
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                status, headers, payload = outer.answer(self.command, self.path, body, dict(self.headers))
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_DELETE = _serve
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.answer = answer
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> "StandIn":
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _json(status: int, body: dict) -> tuple[int, dict[str, str], bytes]:
+    return status, {"Content-Type": "application/json"}, json.dumps(body).encode()
+
+
+def not_found(as_json: bool = True) -> StandIn:
+    """Like stripe-stateful-mock 0.0.16 for PaymentIntents: every path answers 404 "No matching path".
+
+    ``as_json=False``: a plain-text 404, as many web frameworks answer for a route they lack.
+    """
+    def answer(method, path, body, headers):
+        if not as_json:
+            return 404, {"Content-Type": "text/plain"}, b"404: Not Found"
+        return _json(404, {"error": {"type": "invalid_request_error", "message": f"No matching path: {path}"}})
+
+    return StandIn(answer)
+
+
+def breaking(upstream: str, rule: Rule) -> StandIn:
+    """A proxy to ``upstream`` that answers the requests ``rule`` picks with its own wrong answer."""
+    session = requests.Session()
+
+    def answer(method, path, body, headers):
+        wrong = rule(method, path.split("?")[0], dict(parse_qsl(body.decode())))
+        if wrong is not None:
+            return _json(*wrong)
+        sent = {k: v for k, v in headers.items() if k.lower() not in HOP_BY_HOP}
+        response = session.request(method, upstream + path, data=body or None, headers=sent, timeout=10)
+        returned = {k: v for k, v in response.headers.items() if k.lower() not in HOP_BY_HOP}
+        return response.status_code, returned, response.content
+
+    return StandIn(answer)
+
+
+def run_suite(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "conformance.cli", "run", *args], capture_output=True, text=True,
+                          timeout=timeout)

@@ -1,0 +1,62 @@
+"""Baselines: a later run fails on exactly what got worse, and lists what got better."""
+
+from __future__ import annotations
+
+import json
+
+from standins import breaking, run_suite
+
+from conformance.launcher import BundledServer
+from conformance.reporting import outcomes
+from conformance.reporting.baseline import compare
+from conformance.reporting.model import ItemResult, Results
+from conformance.scenario import load_all
+
+BROKEN_REASON = "abandoned"
+FEATURE = "cancel"
+
+
+def results(**verdicts: str) -> Results:
+    items = [ItemResult(id=name, kind="scenario", group="g", title=name, verdict=verdict)
+             for name, verdict in verdicts.items()]
+    return Results(target="t", suite_version="0", started_at="2026-01-01T00:00:00+00:00", items=items)
+
+
+def test_regressions_are_passes_that_fall_short_and_improvements_the_reverse():
+    before = results(a=outcomes.PASS, b=outcomes.PASS, c=outcomes.FAIL, d=outcomes.UNSUPPORTED, e=outcomes.PASS,
+                     f=outcomes.PASS, g=outcomes.SKIP)
+    after = results(a=outcomes.FAIL, b=outcomes.UNSUPPORTED, c=outcomes.PASS, d=outcomes.PASS, e=outcomes.PASS,
+                    g=outcomes.PASS, new=outcomes.FAIL)
+    comparison = compare(before, after)
+    assert comparison.regressions == ["a", "b"]
+    assert comparison.improvements == ["c", "d"]
+
+
+def refuses_abandoned(method: str, path: str, form: dict[str, str]):
+    """One behaviour broken: a cancel with cancellation_reason=abandoned (and nothing else) is refused."""
+    if method == "POST" and path.endswith("/cancel") and form == {"cancellation_reason": BROKEN_REASON}:
+        return 400, {"error": {"type": "invalid_request_error", "message": "broken on purpose"}}
+    return None
+
+
+def scenarios_needing_abandoned() -> set[str]:
+    return {scenario.id for scenario in load_all() if FEATURE in scenario.features and any(
+        step.endpoint.endswith("/cancel") and step.form == {"cancellation_reason": BROKEN_REASON}
+        and step.expect["status"] == 200 for step in scenario.steps)}
+
+
+def test_a_run_against_a_server_with_one_behaviour_broken_fails_naming_exactly_that_regression(tmp_path):
+    expected = scenarios_needing_abandoned()
+    assert expected, "no scenario cancels with cancellation_reason=abandoned"
+    with BundledServer() as server, breaking(server.base_url, refuses_abandoned) as broken:
+        before = run_suite("--base-url", server.base_url, "--features", FEATURE, "--no-fuzz", "--report", str(tmp_path / "before"))
+        assert before.returncode == 0, before.stdout + before.stderr
+        baseline = str(tmp_path / "before" / "results.json")
+        after = run_suite("--base-url", broken.base_url, "--features", FEATURE, "--no-fuzz", "--baseline", baseline,
+                          "--report", str(tmp_path / "after"))
+    assert after.returncode == 1
+    named = {line.split()[1].rstrip(":") for line in after.stdout.splitlines() if line.startswith("REGRESSION ")}
+    assert named == expected
+    gate = json.loads((tmp_path / "after" / "results.json").read_text())["gate"]
+    assert set(gate["regressions"]) == expected and gate["passed"] is False
+    assert gate["baseline"].startswith(f"{json.loads(open(baseline).read())['target']['base_url']} at ")

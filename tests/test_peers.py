@@ -1,0 +1,97 @@
+"""Other mocks as targets: one that implements nothing, the peer runner, localstripe's README table."""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+from standins import not_found, run_suite
+from test_report import Page
+
+from conformance import __version__
+from conformance.peers import runner
+from conformance.peers.localstripe import LOCALSTRIPE
+from conformance.reporting import model, outcomes, readme
+from conformance.scenario import load_all
+
+CHECKOUT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("as_json", [True, False], ids=["json-404", "text-404"])
+def test_a_target_with_nothing_implemented_gives_a_clean_report_of_unsupported_endpoints_in_seconds(tmp_path, as_json):
+    with not_found(as_json) as target:
+        # The scenarios only: what the fuzz tests meet on a target without any operation depends on the seed.
+        result = run_suite("--base-url", target.base_url, "--no-fuzz", "--api-key", "sk_test_a",
+                           "--other-api-key", "sk_test_b",
+                           "--report", str(tmp_path), timeout=120)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "INTERNALERROR" not in result.stdout + result.stderr and "Traceback" not in result.stdout
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["duration"] < 10
+    items = {item["id"]: item for item in results["results"]}
+    assert set(items) == {scenario.id for scenario in load_all()}
+    for scenario in load_all():
+        # a scenario whose first request wants something else than a 404 gets no further
+        if 404 not in _statuses(scenario.steps[0]):
+            assert items[scenario.id]["verdict"] == outcomes.UNSUPPORTED, items[scenario.id]
+    unsupported = [item for item in items.values() if item["verdict"] == outcomes.UNSUPPORTED]
+    reporters = [item for item in unsupported if item["failure"]]
+    # each missing endpoint is reported once, with the request and the 404; the others name that report
+    assert len({item["failure"]["endpoint"] for item in reporters}) == len(reporters) > 0
+    for item in reporters:
+        assert item["failure"]["response"]["status"] == 404
+        assert item["failure"]["request"]["method"] in ("GET", "POST", "DELETE")
+    for item in unsupported:
+        if not item["failure"]:
+            assert "not implemented by the target (reported once, by scenario" in item["detail"]
+    page = Page((tmp_path / "report.html").read_text())
+    assert len(page.all("span", **{"class": "o-unsupported"})) > len(unsupported)  # badges in rows and header
+
+
+def _statuses(step) -> list[int]:
+    status = step.expect["status"]
+    return status if isinstance(status, list) else [status]
+
+
+def test_the_peer_runner_starts_runs_and_stops_the_peer(tmp_path):
+    """The runner with the bundled server standing in for a peer program."""
+    peer = runner.Peer(name="reference", distribution="stripe-conformance",
+                       command=(sys.executable, "-m", "conformance.cli", "serve", "--port", "{port}",
+                                "--log-level", "warning"))
+    manifest = tmp_path / "none.yaml"
+    manifest.write_text("# no known failures\n")
+    status = runner.main(peer, ["--report", str(tmp_path / "out"), "--manifest", str(manifest),
+                                "--", "-q", "--features", "retrieve"])
+    assert status == 0
+    results = model.load(tmp_path / "out" / "results.json")
+    assert results.title == f"reference {__version__}"
+    assert results.manifest == str(manifest) and results.items
+    port = int(results.target.rsplit(":", 1)[1])
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port)) != 0, "the peer outlived the run"
+
+
+def test_a_peer_that_exits_at_once_is_reported_with_its_log(tmp_path, capsys):
+    peer = runner.Peer(name="broken", distribution="stripe-conformance",
+                       command=(sys.executable, "-c", "import sys; print('no such option'); sys.exit(3)"))
+    manifest = tmp_path / "none.yaml"
+    manifest.write_text("{}\n")
+    assert runner.main(peer, ["--manifest", str(manifest), "--report", str(tmp_path)]) == 2
+    error = capsys.readouterr().err
+    assert "exited with code 3" in error and "no such option" in error
+
+
+def test_localstripe_runs_with_an_empty_store_on_the_port_it_is_given():
+    assert LOCALSTRIPE.command[-3:] == ("--port", "{port}", "--from-scratch")
+    assert (CHECKOUT / LOCALSTRIPE.manifest).is_file()
+
+
+def test_the_readme_table_is_generated_from_the_committed_localstripe_results():
+    """Regenerate with: python -m conformance.peers.localstripe --update"""
+    results = model.load(CHECKOUT / LOCALSTRIPE.results)
+    expected = readme.render(results, LOCALSTRIPE.name, LOCALSTRIPE.results.as_posix())
+    assert readme.extract((CHECKOUT / "README.md").read_text(), LOCALSTRIPE.name) == expected
+    assert results.gate.passed and results.manifest == LOCALSTRIPE.manifest.as_posix()

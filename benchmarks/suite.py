@@ -11,7 +11,7 @@ from pathlib import Path
 
 USAGE_ERROR = 4  # pytest's exit code for options it does not know
 RUNS = {
-    "scenarios alone (-m scenario)": ["-m", "scenario"],
+    "scenarios alone (--no-fuzz)": ["--no-fuzz"],
     "default run (scenarios and fuzzing)": [],
 }
 

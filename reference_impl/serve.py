@@ -13,6 +13,7 @@ import uvicorn
 
 from reference_impl import heap
 from reference_impl.app import create_app
+from reference_impl.http_protocol import StripeHttpToolsProtocol
 from reference_impl.store import Store
 
 
@@ -31,10 +32,8 @@ def serve(host: str = "127.0.0.1", port: int = 12111, fd: int | None = None, log
                         format="%(asctime)s %(name)s %(message)s")
     store = make_store(db)
     # No proxy-header rewriting: nothing stands in front of a local mock, and it is a layer per request.
-    # h11, not httptools (faster): some requests the fuzzer generates are refused by httptools with
-    # uvicorn's plain-text 400 before the app can answer Stripe's envelope; h11 passes them on.
     config = uvicorn.Config(create_app(store), host=host, port=port, log_level="warning", access_log=False,
-                            lifespan="off", proxy_headers=False, http="h11")
+                            lifespan="off", proxy_headers=False, http=StripeHttpToolsProtocol)
     server = _Server(config, stop_on_stdin_eof)
     sockets = None
     if fd is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import socket
 from dataclasses import dataclass
 from urllib.parse import unquote
 
@@ -164,6 +165,26 @@ def test_the_served_app_refuses_an_oversized_body_with_the_envelope(reference_se
         assert response.status_code == 413
         assert response.json()["error"]["code"] == "request_too_large"
         assert response.headers["Request-Id"].startswith("req_")
+
+
+@pytest.mark.parametrize("request_line", [
+    b"GET /v1/payment_intents?query=" + b"x" * 120_000 + b" HTTP/1.1",  # past the C parser's limit
+    "GET /v1/payment_intents/pi_\u00e9 HTTP/1.1".encode("utf-8"),  # raw non-ASCII in the request line
+    b"NOT HTTP AT ALL",
+])
+def test_what_the_http_parser_cannot_read_gets_the_envelope_too(reference_server, request_line):
+    host, port = reference_server.base_url.rsplit("/", 1)[1].split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as conn:
+        conn.sendall(request_line + b"\r\nHost: x\r\nAuthorization: " + SECRET + b"\r\n\r\n")
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    assert 400 <= status < 500, head
+    assert b"request-id: req_" in head.lower(), head
+    error = json.loads(body)["error"]
+    assert error["type"] == "invalid_request_error" and error["message"]
 
 
 # ---------------------------------------------------------------- request ids and the log

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from itertools import islice
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from reference_impl import errors
 from reference_impl.params import EXPAND, Field, Int, Obj, Str
 from reference_impl.store import Collection
+
+if TYPE_CHECKING:
+    from reference_impl.context import Context
 
 CREATED_RANGE = Obj({op: Int(minimum=None) for op in ("gt", "gte", "lt", "lte")})
 
@@ -62,6 +65,16 @@ def page(
     if "ending_before" in query:
         data.reverse()  # walked oldest-first from the cursor; a page is always newest first
     return {"object": "list", "data": data, "has_more": has_more, "url": url}
+
+
+def list_answer(ctx: "Context", kind: str, url: str, query: dict[str, Any], filters: tuple[str, ...]) -> dict[str, Any]:
+    """A list endpoint's answer: one page of ``kind`` whose ``filters`` equal the query's values (those
+    given), each object rendered with the query's expansions."""
+    wanted = {name: query[name] for name in filters if name in query}
+    result = page(ctx.collection(kind), query, url, kind,
+                  keep=lambda obj: all(obj[name] == value for name, value in wanted.items()))
+    result["data"] = [ctx.render(obj, query.get("expand"), prefix="data.") for obj in result["data"]]
+    return result
 
 
 def _ordered(collection: Collection, query: dict[str, Any], kind: str) -> Iterator[dict]:

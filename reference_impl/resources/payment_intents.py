@@ -12,7 +12,7 @@ from typing import Any
 
 from reference_impl import errors, ids
 from reference_impl.context import Context
-from reference_impl.listing import LIST_PARAMS, page
+from reference_impl.listing import LIST_PARAMS, list_answer
 from reference_impl.params import (
     EXPAND, UNSET, AnyHash, Array, Bool, BoolOr, Enum, Field, Int, Metadata, Obj, Str, apply_metadata, parse,
 )
@@ -450,12 +450,7 @@ def increment_authorization(ctx: Context, intent: str) -> dict:
 
 
 def list_all(ctx: Context) -> dict:
-    q = parse(LIST_QUERY, ctx.query)
-    customer = q.get("customer")
-    result = page(ctx.collection(KIND), q, "/v1/payment_intents", KIND,
-                  keep=(lambda obj: obj["customer"] == customer) if customer else (lambda obj: True))
-    result["data"] = [ctx.render(obj, q.get("expand"), prefix="data.") for obj in result["data"]]
-    return result
+    return list_answer(ctx, KIND, "/v1/payment_intents", parse(LIST_QUERY, ctx.query), filters=("customer",))
 
 
 ROUTES = [

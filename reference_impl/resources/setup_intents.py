@@ -13,7 +13,7 @@ from typing import Any
 from reference_impl import errors, ids
 from reference_impl.card_outcomes import authentication_action, card_error
 from reference_impl.context import Context
-from reference_impl.listing import LIST_PARAMS, page
+from reference_impl.listing import LIST_PARAMS, list_answer
 from reference_impl.params import (
     EXPAND, AnyHash, Array, Bool, Enum, Field, Metadata, Str, apply_metadata, parse,
 )
@@ -202,12 +202,8 @@ def cancel(ctx: Context, intent: str) -> dict:
 
 
 def list_all(ctx: Context) -> dict:
-    q = parse(LIST_QUERY, ctx.query)
-    wanted = {k: q[k] for k in ("customer", "payment_method", "attach_to_self") if k in q}
-    result = page(ctx.collection(KIND), q, "/v1/setup_intents", KIND,
-                  keep=lambda obj: all(obj[k] == v for k, v in wanted.items()))
-    result["data"] = [ctx.render(obj, q.get("expand"), prefix="data.") for obj in result["data"]]
-    return result
+    return list_answer(ctx, KIND, "/v1/setup_intents", parse(LIST_QUERY, ctx.query),
+                       filters=("customer", "payment_method", "attach_to_self"))
 
 
 ROUTES = [

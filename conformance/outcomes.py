@@ -131,3 +131,37 @@ def percent(value: float | None) -> str:
 
 def _ratio(part: int, whole: int) -> float | None:
     return part / whole if whole > 0 else None
+
+
+# The protocol between the items pytest runs (scenarios, fuzz checks) and everything that reports
+# on them: each item records its verdict on itself with ``set_verdict``; the reporting plugin,
+# the terminal summary and the gate read it with ``verdict_of``, never from message wording.
+
+class UnsupportedEndpoint(Exception):
+    """The target lacks ``endpoint`` (``POST /v1/payment_intents/{id}/capture``), by is_missing_endpoint."""
+
+    def __init__(self, endpoint: str, evidence: str = ""):
+        self.endpoint, self.evidence = endpoint, evidence
+        super().__init__(f"the target does not implement {endpoint}" + (f" ({evidence})" if evidence else ""))
+
+
+class NotApplicable(Exception):
+    """The run lacks what the check needs (a key, an account capability): no verdict on the target."""
+
+
+@dataclass(frozen=True)
+class ItemVerdict:
+    verdict: Verdict
+    detail: str | None = None  # the missing endpoint, why not applicable, or the harness error
+    warnings: tuple[str, ...] = ()  # the SHOULD expectations the target missed
+
+ATTRIBUTE = "conformance_verdict"
+
+
+def set_verdict(item: Any, verdict: ItemVerdict) -> None:
+    setattr(item, ATTRIBUTE, verdict)
+
+
+def verdict_of(item: Any) -> ItemVerdict | None:
+    """The verdict an item recorded, or None for a test that is not part of the suite."""
+    return getattr(item, ATTRIBUTE, None)

@@ -10,8 +10,9 @@ from reference_impl.auth import Caller, require_secret
 from reference_impl.store import Collection, Store
 
 # Which stored kind an expandable attribute names.
-EXPANDABLE = {"payment_method": "payment_method", "customer": "customer"}
-NOT_STORED_EXPANDABLE = {"latest_charge", "application", "on_behalf_of", "review", "latest_attempt", "mandate",
+EXPANDABLE = {"payment_method": "payment_method", "customer": "customer", "latest_charge": "charge",
+              "latest_attempt": "setup_attempt", "setup_intent": "setup_intent", "payment_intent": "payment_intent"}
+NOT_STORED_EXPANDABLE = {"application", "on_behalf_of", "review", "mandate",
                          "single_use_mandate", "default_source", "test_clock"}
 
 

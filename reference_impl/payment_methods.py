@@ -27,6 +27,7 @@ class TestCard:
             "created": created,
             "livemode": False,
             "customer": None,
+            "allow_redisplay": "unspecified",  # "The field defaults to unspecified." (the spec)
             "metadata": {},
             "billing_details": {"address": None, "email": None, "name": None, "phone": None},
             "card": {"brand": self.brand, "last4": self.last4, "funding": self.funding,

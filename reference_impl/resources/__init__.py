@@ -5,7 +5,8 @@ before a pattern that would also match it (``/v1/payment_intents/{intent}``).
 """
 
 from reference_impl.resources import (
-    bank_accounts, customer_balance, customers, payment_intents, search, setup_intents,
+    bank_accounts, charges, customer_balance, customers, payment_intents, saved_payment_methods, search,
+    setup_attempts, setup_intents,
 )
 
 ROUTES = [
@@ -15,4 +16,7 @@ ROUTES = [
     *customer_balance.ROUTES,
     *customers.ROUTES,
     *setup_intents.ROUTES,
+    *setup_attempts.ROUTES,
+    *saved_payment_methods.ROUTES,
+    *charges.ROUTES,
 ]

@@ -19,7 +19,7 @@ from reference_impl import errors, ids
 from reference_impl.context import Context
 from reference_impl.params import EXPAND, AnyHash, Array, Enum, Field, Int, Metadata, Obj, Str, parse, parse_fields
 from reference_impl.payment_methods import MICRODEPOSITS
-from reference_impl.resources import charging
+from reference_impl.resources import charges, charging, saved_payment_methods
 from reference_impl.resources.payment_intents import ADDRESS, KIND
 
 TYPE = "us_bank_account"
@@ -98,7 +98,7 @@ def build_payment_method(ctx: Context, data: dict) -> dict:
 
 def attempt(ctx: Context, pi: dict, how: dict[str, Any]) -> None:
     """A bank account entered by number cannot be verified instantly: microdeposits are sent."""
-    _require_mandate(pi, how)
+    require_mandate(how, payment_intent=pi)
     options = pi["payment_method_options"].get(TYPE, {})
     if options.get("verification_method") == "instant":
         error = {"type": "invalid_request_error", "payment_method": how["pm"],
@@ -107,30 +107,37 @@ def attempt(ctx: Context, pi: dict, how: dict[str, Any]) -> None:
         charging.fail_attempt(pi, error)
         raise errors.StripeError(400, error["message"], param=f"payment_method_options[{TYPE}][verification_method]",
                                  payment_intent=pi)
+    send_microdeposits(ctx, pi)
+
+
+def send_microdeposits(ctx: Context, intent: dict) -> None:
+    """Either intent waits in requires_action until the customer reports the microdeposits."""
     now = int(time.time())
     kind = MICRODEPOSITS["type"]
-    ctx.internal(pi["id"])["microdeposits"] = {"type": kind, "failures": 0,
-                                              "expires": now + VERIFICATION_DAYS * 86400}
-    pi["status"] = "requires_action"
-    pi["next_action"] = {"type": "verify_with_microdeposits", "verify_with_microdeposits": {
+    ctx.internal(intent["id"])["microdeposits"] = {"type": kind, "failures": 0,
+                                                  "expires": now + VERIFICATION_DAYS * 86400}
+    intent["status"] = "requires_action"
+    intent["next_action"] = {"type": "verify_with_microdeposits", "verify_with_microdeposits": {
         "arrival_date": now + ARRIVAL_DAYS * 86400, "microdeposit_type": kind,
         "hosted_verification_url": f"https://payments.stripe.com/microdeposit/pacs_test_{ids.token()}"}}
 
 
-def _require_mandate(pi: dict, how: dict[str, Any]) -> None:
+def require_mandate(how: dict[str, Any], **intent: dict) -> None:
+    """A bank debit needs the customer's mandate: an existing one, or its acceptance in ``mandate_data``."""
     if how.get("mandate"):
         return
+    label = "PaymentIntent" if "payment_intent" in intent else "SetupIntent"
     if not how.get("mandate_data"):
         raise errors.StripeError(
-            400, "This PaymentIntent requires a mandate, but no existing mandate was found. Collect mandate "
+            400, f"This {label} requires a mandate, but no existing mandate was found. Collect mandate "
             "acceptance from the customer and try again, providing acceptance data in the mandate_data parameter.",
-            payment_intent=pi)
+            **intent)
     acceptance = parse_fields(MANDATE_DATA, how["mandate_data"], prefix="mandate_data").get("customer_acceptance")
     if not acceptance or not acceptance.get("type"):
         raise errors.parameter_missing("mandate_data[customer_acceptance][type]")
 
 
-# ---------------------------------------------------------------- verifying
+# ---------------------------------------------------------------- verifying (both kinds of intent)
 
 
 def verify_microdeposits(ctx: Context, intent: str) -> dict:
@@ -138,25 +145,39 @@ def verify_microdeposits(ctx: Context, intent: str) -> dict:
     pi = ctx.require(intent, KIND, "intent")
     if ctx.caller.publishable and p.get("client_secret") != pi["client_secret"]:
         raise errors.resource_missing(KIND, intent, "intent")
-    pending = ctx.internal(pi["id"]).get("microdeposits")
-    if pi["status"] != "requires_action" or pending is None:
-        raise errors.unexpected_state(KIND, pi, "verified", ("requires_action",))
-    kind, value = _submitted(p, pending["type"])
-    outcome = next((name for name, values in MICRODEPOSITS["outcomes"].items() if values[kind] == value), None)
+    outcome = verification_outcome(ctx, pi, KIND, p)
     if outcome == "verified":
-        del ctx.internal(pi["id"])["microdeposits"]
-        pi.update(status="processing", next_action=None, latest_charge=ids.new_id("py"))
+        pi.update(status="processing", next_action=None)
+        charges.record(ctx, pi, status="pending", prefix="py")
+        saved_payment_methods.save_for_future_usage(ctx, pi)
         return ctx.render(pi, p.get("expand"))
+    error = failure(ctx, pi, outcome)
+    charging.fail_attempt(pi, error)
+    if outcome == "timeout":
+        return ctx.render(pi, p.get("expand"))
+    raise errors.StripeError(400, error["message"], code=error["code"], payment_intent=pi)
+
+
+def verification_outcome(ctx: Context, intent: dict, kind: str, p: dict[str, Any]) -> str:
+    """What the submitted microdeposits do: "verified", or verification over ("timeout",
+    "attempts_exceeded"); a mismatch that leaves attempts is raised as its 400."""
+    pending = ctx.internal(intent["id"]).get("microdeposits")
+    if intent["status"] != "requires_action" or pending is None:
+        raise errors.unexpected_state(kind, intent, "verified", ("requires_action",))
+    submitted, value = _submitted(p, pending["type"])
+    outcome = next((name for name, values in MICRODEPOSITS["outcomes"].items() if values[submitted] == value), None)
+    if outcome == "verified":
+        ctx.internal(intent["id"]).pop("microdeposits")
+        return outcome
     if outcome == "timeout" or int(time.time()) > pending["expires"]:
-        _fail(ctx, pi, "timeout")
-        return ctx.render(pi, p.get("expand"))
+        return "timeout"
     pending["failures"] += 1
-    if outcome == "attempts_exceeded" or pending["failures"] >= MICRODEPOSITS["failure_limits"][kind]:
-        error = _fail(ctx, pi, "attempts_exceeded")
-        raise errors.StripeError(400, error["message"], code=error["code"], payment_intent=pi)
-    remaining = MICRODEPOSITS["failure_limits"][kind] - pending["failures"]
-    raise errors.StripeError(400, f"The {kind.replace('_', ' ')} provided does not match the one sent to the bank "
-                             f"account. You have {remaining} verification attempts remaining.", code=MISMATCH[kind])
+    if outcome == "attempts_exceeded" or pending["failures"] >= MICRODEPOSITS["failure_limits"][submitted]:
+        return "attempts_exceeded"
+    remaining = MICRODEPOSITS["failure_limits"][submitted] - pending["failures"]
+    raise errors.StripeError(400, f"The {submitted.replace('_', ' ')} provided does not match the one sent to the "
+                             f"bank account. You have {remaining} verification attempts remaining.",
+                             code=MISMATCH[submitted])
 
 
 def _submitted(p: dict[str, Any], expected: str) -> tuple[str, Any]:
@@ -178,15 +199,13 @@ def _submitted(p: dict[str, Any], expected: str) -> tuple[str, Any]:
     return kind, p[kind]
 
 
-def _fail(ctx: Context, pi: dict, outcome: str) -> dict:
-    """Verification can no longer succeed: the PaymentIntent needs a new payment method."""
+def failure(ctx: Context, intent: dict, outcome: str) -> dict:
+    """The error of a verification that can no longer succeed: the intent needs a new payment method."""
     code, message = FAILURES[outcome]
-    error = {"type": "invalid_request_error", "code": code, "message": message,
-             "doc_url": errors.DOC_URL + code.replace("_", "-"),
-             "payment_method": ctx.collection("payment_method").get(pi["payment_method"])}
-    ctx.internal(pi["id"]).pop("microdeposits", None)
-    charging.fail_attempt(pi, error)
-    return error
+    ctx.internal(intent["id"]).pop("microdeposits", None)
+    return {"type": "invalid_request_error", "code": code, "message": message,
+            "doc_url": errors.DOC_URL + code.replace("_", "-"),
+            "payment_method": ctx.collection("payment_method").get(intent["payment_method"])}
 
 
 charging.ATTEMPTS[TYPE] = attempt

@@ -8,6 +8,7 @@ from typing import Any, Callable
 from reference_impl import errors, ids, payment_methods
 from reference_impl.card_outcomes import authentication_action, card_error
 from reference_impl.context import Context
+from reference_impl.resources import charges, saved_payment_methods
 
 # docs.stripe.com/currencies: a representative subset of the presentment currencies.
 CURRENCIES = frozenset(
@@ -42,7 +43,7 @@ def payment_method_from_data(ctx: Context, data: Any) -> dict:
                                  + ", ".join(sorted(PAYMENT_METHOD_BUILDERS)), param="payment_method_data[type]")
     pm = builder(ctx, data)
     pm.update(id=ids.new_id("pm"), object="payment_method", type=kind, created=int(time.time()), livemode=False,
-              customer=None, metadata={})
+              customer=None, allow_redisplay="unspecified", metadata={})
     return ctx.collection("payment_method").add(pm)
 
 
@@ -82,20 +83,21 @@ def _card_attempt(ctx: Context, pi: dict, how: dict[str, Any]) -> None:
 
 def _authorized(ctx: Context, pi: dict) -> None:
     """A successful authorization: held for manual capture, otherwise captured at once."""
-    pi["latest_charge"] = ids.new_id("ch")
+    charges.record(ctx, pi, status="succeeded")
     pi["next_action"] = None
     pi["last_payment_error"] = None
     if pi["capture_method"] == "manual":
         pi.update(status="requires_capture", amount_capturable=pi["amount"])
     else:
         pi.update(status="succeeded", amount_received=pi["amount"])
+    saved_payment_methods.save_for_future_usage(ctx, pi)
 
 
 def decline(ctx: Context, pi: dict, pm: dict, reason: str) -> None:
     """Fail the attempt: the PaymentIntent returns to requires_payment_method and a 402 is raised."""
-    error = {**card_error(reason, pm), "charge": ids.new_id("ch")}
+    error = card_error(reason, pm)
+    error["charge"] = charges.record(ctx, pi, status="failed", error=error)["id"]
     fail_attempt(pi, error)
-    pi["latest_charge"] = error["charge"]
     raise errors.StripeError(402, error["message"], type="card_error", code=error["code"],
                              decline_code=error.get("decline_code"), charge=error["charge"], payment_method=pm,
                              payment_intent=pi)

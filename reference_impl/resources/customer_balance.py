@@ -19,7 +19,7 @@ from typing import Any
 from reference_impl import errors, ids
 from reference_impl.context import Context
 from reference_impl.params import EXPAND, Field, Int, Str, parse
-from reference_impl.resources import charging
+from reference_impl.resources import charges, charging
 from reference_impl.resources.payment_intents import Currency
 
 TRANSACTIONS = "customer_cash_balance_transaction"
@@ -101,8 +101,8 @@ def _apply(ctx: Context, pi: dict, amount: int) -> None:
     if remaining > 0:
         pi["next_action"][INSTRUCTIONS]["amount_remaining"] = remaining
         return
-    pi.update(status="succeeded", amount_received=pi["amount"], next_action=None, last_payment_error=None,
-              latest_charge=ids.new_id("ch"))
+    pi.update(status="succeeded", amount_received=pi["amount"], next_action=None, last_payment_error=None)
+    charges.record(ctx, pi, status="succeeded")
 
 
 def _transfer_type(pi: dict) -> str:

@@ -16,7 +16,7 @@ from reference_impl.listing import LIST_PARAMS, list_answer
 from reference_impl.params import (
     EXPAND, UNSET, AnyHash, Array, Bool, BoolOr, Enum, Field, Int, Metadata, Obj, Str, apply_metadata, parse,
 )
-from reference_impl.resources import charging
+from reference_impl.resources import charges, charging, saved_payment_methods
 
 KIND = "payment_intent"
 
@@ -259,6 +259,8 @@ def _apply(ctx: Context, pi: dict, p: dict[str, Any]) -> None:
         pi["payment_method"] = charging.payment_method_from_data(ctx, p["payment_method_data"])["id"]
     if "payment_method" in p:
         pi["payment_method"] = charging.resolve_payment_method(ctx, p["payment_method"])["id"]
+    if {"payment_method", "customer"} & set(p):
+        saved_payment_methods.refuse_other_customers(ctx, pi, "PaymentIntent")
     _refuse_card_statement_descriptor(pi, p)
 
 
@@ -401,6 +403,7 @@ def capture(ctx: Context, intent: str) -> dict:
             f"({pi['amount_capturable']}).", code="amount_too_large", param="amount_to_capture")
     metadata = apply_metadata(pi["metadata"], p.get("metadata"))
     pi.update(metadata=metadata, amount_received=amount, amount_capturable=0, status="succeeded")
+    charges.captured(ctx, pi, amount)
     for name in ("statement_descriptor", "statement_descriptor_suffix", "application_fee_amount"):
         if name in p:
             pi[name] = p[name]
@@ -413,6 +416,8 @@ def cancel(ctx: Context, intent: str) -> dict:
     pi = ctx.require(intent, KIND, "intent")
     if pi["status"] not in CANCELABLE:
         raise errors.unexpected_state(KIND, pi, "canceled", CANCELABLE)
+    if pi["status"] == "requires_capture":
+        charges.released(ctx, pi)
     pi.update(status="canceled", canceled_at=int(time.time()), amount_capturable=0, next_action=None,
               cancellation_reason=p.get("cancellation_reason"))
     return ctx.render(pi, p.get("expand"))
@@ -443,6 +448,7 @@ def increment_authorization(ctx: Context, intent: str) -> dict:
     # "If the incremental authorization fails, ... no other fields on the PaymentIntent or Charge update."
     charging.authorize_increment(ctx, pi, p["amount"])
     pi.update(amount=p["amount"], amount_capturable=p["amount"], metadata=metadata)
+    charges.amount_changed(ctx, pi)
     for name in ("description", "statement_descriptor", "application_fee_amount"):
         if name in p:
             pi[name] = p[name]

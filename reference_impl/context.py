@@ -12,7 +12,8 @@ from reference_impl.store import Collection, Store
 # Which stored kind an expandable attribute names.
 EXPANDABLE = {"payment_method": "payment_method", "customer": "customer", "latest_charge": "charge",
               "latest_attempt": "setup_attempt", "setup_intent": "setup_intent", "payment_intent": "payment_intent"}
-NOT_STORED_EXPANDABLE = {"application", "on_behalf_of", "review", "mandate",
+NOT_STORED_EXPANDABLE = {"application", "on_behalf_of", "review", "mandate", "application_fee", "balance_transaction",
+                         "failure_balance_transaction", "source_transfer", "transfer",
                          "single_use_mandate", "default_source", "test_clock"}
 
 

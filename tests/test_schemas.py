@@ -56,8 +56,9 @@ def _refs(node):
 
 def test_the_expected_schemas_exist():
     assert schemas.names() == sorted([
-        "customer", "customer_cash_balance_transaction", "error", "payment_intent",
-        "payment_intent_list", "payment_intent_search_result", "setup_intent", "setup_intent_list",
+        "charge", "customer", "customer_cash_balance_transaction", "error", "payment_intent",
+        "payment_intent_list", "payment_intent_search_result", "payment_method", "payment_method_list",
+        "setup_attempt", "setup_attempt_list", "setup_intent", "setup_intent_list",
     ])
 
 
@@ -146,6 +147,13 @@ REQUIRED = {
     "customer": {"created", "id", "livemode", "object"},
     "customer_cash_balance_transaction": {"created", "currency", "customer", "ending_balance", "id",
                                           "livemode", "net_amount", "object", "type"},
+    "payment_method": {"billing_details", "created", "id", "livemode", "object", "type"},
+    "payment_method_list": {"data", "has_more", "object", "url"},
+    "setup_attempt": {"created", "id", "livemode", "object", "payment_method", "payment_method_details",
+                      "setup_intent", "status", "usage"},
+    "setup_attempt_list": {"data", "has_more", "object", "url"},
+    "charge": {"amount", "amount_captured", "amount_refunded", "billing_details", "captured", "created", "currency",
+               "disputed", "id", "livemode", "metadata", "object", "paid", "refunded", "status"},
 }
 ID_PREFIX = {"payment_intent": "pi_", "setup_intent": "seti_", "customer": "cus_",
              "customer_cash_balance_transaction": "ccsbtxn_"}

@@ -4,8 +4,9 @@
     python tools/derive_schemas.py [--check] [INTENTS_SPEC [FULL_SPEC]]
 
 INTENTS_SPEC defaults to ../shared/reference/stripe-openapi-intents.json (relative to the
-repository root); FULL_SPEC, read only for the Customer (a stub in the intents subset),
-defaults to stripe-openapi-spec3.json beside it. The generated files are committed: this
+repository root); FULL_SPEC, read for the resources the intents subset stubs (Customer,
+PaymentMethod, SetupAttempt, Charge) and their lists, defaults to stripe-openapi-spec3.json
+beside it. The generated files are committed: this
 script is the record of how they were made, and re-running it reproduces them exactly;
 --check writes nothing and exits 1 if a committed file differs from what it would write.
 
@@ -40,6 +41,8 @@ FILE_REFS = {  # component -> how other files refer to it
     "customer": "customer.json",
     "customer_cash_balance_transaction": "customer_cash_balance_transaction.json",
     "api_errors": "error.json#/$defs/api_errors",
+    "payment_method": "payment_method.json",
+    "setup_attempt": "setup_attempt.json",
 }
 CURRENCY = {"pattern": "^[a-z]{3}$"}
 AMOUNT = {"minimum": 0}
@@ -50,6 +53,10 @@ OVERLAYS = {
     "setup_intent": {"id": {"pattern": "^seti_"}, "client_secret": {"pattern": "^seti_.+_secret_.+"}},
     "customer": {"id": {"pattern": "^cus_"}, "currency": CURRENCY},
     "customer_cash_balance_transaction": {"id": {"pattern": "^ccsbtxn_"}, "currency": CURRENCY},
+    "payment_method": {"id": {"pattern": "^pm_"}},
+    "setup_attempt": {"id": {"pattern": "^setatt_"}},
+    "charge": {"id": {"pattern": "^(ch|py)_"}, "currency": CURRENCY, "amount": AMOUNT, "amount_captured": AMOUNT,
+               "amount_refunded": AMOUNT},
 }
 CUSTOMER_FIELDS = {"id", "object", "created", "livemode", "metadata", "email", "name",
                    "description", "balance", "currency", "cash_balance"}
@@ -137,6 +144,7 @@ def main(argv: list[str]) -> int:
     intents = json.loads(intents_path.read_text())
     full = json.loads(full_path.read_text())
     comps = intents["components"]["schemas"]
+    full_comps = full["components"]["schemas"]
 
     customer = dict(full["components"]["schemas"]["customer"])
     customer["properties"] = {k: v for k, v in customer["properties"].items() if k in CUSTOMER_FIELDS}
@@ -155,6 +163,12 @@ def main(argv: list[str]) -> int:
         "customer_cash_balance_transaction": (intents, "customer_cash_balance_transaction",
                                               comps["customer_cash_balance_transaction"],
                                               "CustomerCashBalanceTransaction"),
+        "payment_method": (full, "payment_method", full_comps["payment_method"], "PaymentMethod"),
+        "payment_method_list": (full, None, list_response(full, "/v1/customers/{customer}/payment_methods"),
+                                "A Customer's PaymentMethods"),
+        "setup_attempt": (full, "setup_attempt", full_comps["setup_attempt"], "SetupAttempt"),
+        "setup_attempt_list": (full, None, list_response(full, "/v1/setup_attempts"), "SetupAttempt list"),
+        "charge": (full, "charge", full_comps["charge"], "Charge"),
     }
     out_dir = ROOT / "schemas"
     stale = []

@@ -62,3 +62,10 @@ class Context:
             elif head not in EXPANDABLE and head not in NOT_STORED_EXPANDABLE:
                 raise errors.StripeError(400, f"This property cannot be expanded ({path}).", param="expand")
         return shown
+
+    def check_expand(self, expand: list[str] | None, prefix: str = "") -> None:
+        """Refuse what no object can expand even when there is nothing to render (an empty page)."""
+        for path in expand or ():
+            head = path[len(prefix):] if prefix and path.startswith(prefix) else path
+            if head.split(".", 1)[0] not in EXPANDABLE and head.split(".", 1)[0] not in NOT_STORED_EXPANDABLE:
+                raise errors.StripeError(400, f"This property cannot be expanded ({head}).", param="expand")

@@ -20,7 +20,9 @@ from reference_impl.params import EXPAND, Enum, Field, parse
 
 KIND = "payment_method"
 
-TYPES = tuple(json.loads(resources.files("reference_impl").joinpath("payment_method_types.json").read_text())["types"])
+_TYPES = json.loads(resources.files("reference_impl").joinpath("payment_method_types.json").read_text())
+TYPES: tuple[str, ...] = tuple(_TYPES["types"])
+EXCLUDABLE_TYPES: tuple[str, ...] = tuple(_TYPES["excludable"])  # a SetupIntent's excluded_payment_method_types
 RETRIEVE_QUERY: dict[str, Field] = {"expand": EXPAND}
 CUSTOMER_LIST_QUERY: dict[str, Field] = {
     **{k: v for k, v in LIST_PARAMS.items() if k != "created"},  # the spec gives this list no created filter
@@ -64,6 +66,7 @@ def retrieve(ctx: Context, payment_method: str) -> dict:
 def list_for_customer(ctx: Context, customer: str) -> dict:
     ctx.require_secret()
     q = parse(CUSTOMER_LIST_QUERY, ctx.query)
+    ctx.check_expand(q.get("expand"), prefix="data.")
     ctx.require(customer, "customer", "customer")
     wanted: dict[str, Any] = {"customer": customer, **{k: q[k] for k in ("type", "allow_redisplay") if k in q}}
     result = page(ctx.collection(KIND), q, f"/v1/customers/{customer}/payment_methods", KIND,

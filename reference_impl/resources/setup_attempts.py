@@ -47,6 +47,7 @@ def latest(ctx: Context, si: dict) -> dict | None:
 def list_all(ctx: Context) -> dict:
     ctx.require_secret()
     q = parse(LIST_QUERY, ctx.query, required=("setup_intent",))
+    ctx.check_expand(q.get("expand"), prefix="data.")
     result = page(ctx.collection(KIND), q, "/v1/setup_attempts", KIND,
                   keep=lambda attempt: attempt["setup_intent"] == q["setup_intent"])
     result["data"] = [ctx.render(attempt, q.get("expand"), prefix="data.") for attempt in result["data"]]

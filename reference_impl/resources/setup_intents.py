@@ -30,7 +30,7 @@ CANCELABLE = CONFIRMABLE
 UPDATABLE = CONFIRMABLE
 
 FLOW_DIRECTIONS = Array(Enum("inbound", "outbound"))
-EXCLUDED_TYPES = Array(Enum(*saved_payment_methods.TYPES))
+EXCLUDED_TYPES = Array(Enum(*saved_payment_methods.EXCLUDABLE_TYPES))
 SHARED: dict[str, Field] = {
     "customer": Str(max_length=5000),
     "description": Str(max_length=1000),
@@ -60,7 +60,7 @@ UPDATE_PARAMS: dict[str, Field] = {
     **SHARED,
     # "To unset this field to null, pass in an empty string." (the spec's update payment_method)
     "payment_method": Str(max_length=5000, unsettable=True),
-    "excluded_payment_method_types": Array(Enum(*saved_payment_methods.TYPES), unsettable=True),
+    "excluded_payment_method_types": Array(Enum(*saved_payment_methods.EXCLUDABLE_TYPES), unsettable=True),
 }
 CONFIRM_PARAMS: dict[str, Field] = {
     "payment_method": SHARED["payment_method"],

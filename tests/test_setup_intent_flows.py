@@ -237,3 +237,30 @@ def test_a_declined_payment_leaves_a_failed_charge(client):
         "payment_method_types": ["card"]}), 402, "card_declined")
     charge = _get(client, f"/v1/charges/{error['charge']}", "charge")
     assert (charge["status"], charge["paid"], charge["failure_code"]) == ("failed", False, "card_declined")
+
+
+def test_a_saved_payment_method_pays_off_session_for_its_customer_only(client, customer):
+    saved = _setup(client, customer=customer, payment_method="pm_card_visa", confirm="true")["payment_method"]
+    form = {"amount": "1200", "currency": "usd", "payment_method": saved, "off_session": "true", "confirm": "true",
+            "payment_method_types": ["card"]}
+    paid = ok(client.send("POST", "/v1/payment_intents", form={**form, "customer": customer}), "payment_intent")
+    assert (paid["status"], paid["payment_method"]) == ("succeeded", saved)
+    other = ok(client.send("POST", "/v1/customers"))["id"]
+    refused(client.send("POST", "/v1/payment_intents", form={**form, "customer": other}), param="payment_method")
+
+
+def test_a_single_use_bank_account_setup_makes_a_single_use_mandate(client, customer):
+    si = _setup(client, customer=customer, payment_method_types=["us_bank_account"], confirm="true",
+                payment_method_data=BANK, mandate_data=MANDATE, single_use={"amount": "1000", "currency": "usd"})
+    done = ok(client.send("POST", f"/v1/setup_intents/{si['id']}/verify_microdeposits",
+                          form={"descriptor_code": "SM11AA"}), "setup_intent")
+    assert done["status"] == "succeeded" and done["single_use_mandate"] and done["mandate"] is None
+
+
+def test_a_microdeposit_timeout_needs_a_new_payment_method(client, customer):
+    si = _bank_setup(client, customer)
+    late = ok(client.send("POST", f"/v1/setup_intents/{si['id']}/verify_microdeposits",
+                          form={"descriptor_code": "SM44DD"}), "setup_intent")
+    assert late["status"] == "requires_payment_method"
+    assert late["last_setup_error"]["code"] == "payment_method_microdeposit_verification_timeout"
+    assert _get(client, f"/v1/customers/{customer}/payment_methods")["data"] == []

@@ -264,3 +264,9 @@ def test_a_microdeposit_timeout_needs_a_new_payment_method(client, customer):
     assert late["status"] == "requires_payment_method"
     assert late["last_setup_error"]["code"] == "payment_method_microdeposit_verification_timeout"
     assert _get(client, f"/v1/customers/{customer}/payment_methods")["data"] == []
+
+
+@pytest.mark.parametrize(("path", "query"), [("/v1/payment_intents", None), ("/v1/setup_intents", None),
+                                             ("/v1/payment_intents/search", {"query": "status:'succeeded'"})])
+def test_a_publishable_key_lists_and_searches_nothing(client, path, query):
+    refused(client.send("GET", path, query=query, key=client.keys.publishable), 401, "secret_key_required")

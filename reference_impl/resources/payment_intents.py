@@ -456,6 +456,7 @@ def increment_authorization(ctx: Context, intent: str) -> dict:
 
 
 def list_all(ctx: Context) -> dict:
+    ctx.require_secret()  # a publishable key reaches one intent, by its client secret, never a list
     return list_answer(ctx, KIND, "/v1/payment_intents", parse(LIST_QUERY, ctx.query), filters=("customer",))
 
 

@@ -45,6 +45,7 @@ PAYMENT_INTENT_FIELDS: Mapping[str, SearchField] = {
 
 
 def search(ctx: Context, kind: str, fields: Mapping[str, SearchField], url: str) -> dict[str, Any]:
+    ctx.require_secret()
     q = parse(SEARCH_PARAMS, ctx.query, required=("query",))
     query, matches = _compile(q["query"], fields)
     collection = ctx.collection(kind)

@@ -39,6 +39,9 @@ _CATALOGUE = json.loads(resources.files("reference_impl").joinpath("test_payment
 CARDS = {pm_id: TestCard(id=pm_id, **spec) for pm_id, spec in _CATALOGUE["cards"].items()}
 DECLINES: dict[str, dict[str, str]] = _CATALOGUE["declines"]
 MICRODEPOSITS: dict = _CATALOGUE["microdeposits"]
+TEST_BANK_ACCOUNTS: dict[str, dict] = {number: spec for number, spec in _CATALOGUE["bank_accounts"].items()
+                                       if not number.startswith("_")}
+"""US bank test accounts with a documented outcome, by account number."""
 """US bank account verification: the microdeposit type sent, failure limits, and the test values' outcomes."""
 
 

@@ -270,3 +270,24 @@ def test_a_microdeposit_timeout_needs_a_new_payment_method(client, customer):
                                              ("/v1/payment_intents/search", {"query": "status:'succeeded'"})])
 def test_a_publishable_key_lists_and_searches_nothing(client, path, query):
     refused(client.send("GET", path, query=query, key=client.keys.publishable), 401, "secret_key_required")
+
+
+@pytest.mark.parametrize(("payment_method", "cancelable"), [
+    ({"payment_method": "pm_usBankAccount_processing"}, True),
+    ({"payment_method_data": {**BANK, "us_bank_account": {"routing_number": "110000000",
+                                                         "account_number": "000000000009"}}}, True),
+    ({"payment_method_data": BANK}, False),
+])
+def test_only_the_documented_test_account_cancels_while_processing(client, payment_method, cancelable):
+    pi = ok(client.send("POST", "/v1/payment_intents", form={
+        "amount": "1500", "currency": "usd", "payment_method_types": ["us_bank_account"], "confirm": "true",
+        "mandate_data": MANDATE, **payment_method}))
+    assert pi["status"] == "requires_action"
+    pi = ok(client.send("POST", f"/v1/payment_intents/{pi['id']}/verify_microdeposits", form={"descriptor_code": "SM11AA"}))
+    assert pi["status"] == "processing"
+    answer = client.send("POST", f"/v1/payment_intents/{pi['id']}/cancel")
+    if cancelable:
+        assert ok(answer, "payment_intent")["status"] == "canceled"
+    else:
+        refused(answer, code="payment_intent_unexpected_state")
+        assert _get(client, f"/v1/payment_intents/{pi['id']}")["status"] == "processing"

@@ -18,8 +18,9 @@ from typing import Any
 from reference_impl import errors, ids
 from reference_impl.context import Context
 from reference_impl.params import EXPAND, AnyHash, Array, Enum, Field, Int, Metadata, Obj, Str, parse, parse_fields
-from reference_impl.payment_methods import MICRODEPOSITS
-from reference_impl.resources import charges, charging, saved_payment_methods
+from reference_impl.payment_methods import MICRODEPOSITS, TEST_BANK_ACCOUNTS
+from reference_impl.resources import charges, charging, payment_intents, saved_payment_methods
+from reference_impl.resources.charging import HIDDEN
 from reference_impl.resources.payment_intents import ADDRESS, KIND
 
 TYPE = "us_bank_account"
@@ -80,9 +81,15 @@ def build_payment_method(ctx: Context, data: dict) -> dict:
     # an ACH Direct Debit PaymentMethod."
     if not billing.get("name"):
         raise errors.parameter_missing("payment_method_data[billing_details][name]")
+    return _bank_account(account, billing)
+
+
+def _bank_account(account: dict, billing: dict) -> dict:
+    test_account = TEST_BANK_ACCOUNTS.get(account["account_number"])
     return {
+        HIDDEN: {"test_account": account["account_number"]} if test_account else {},
         "billing_details": {"address": billing.get("address"), "email": billing.get("email"),
-                            "name": billing["name"], "phone": billing.get("phone")},
+                            "name": billing.get("name"), "phone": billing.get("phone")},
         "us_bank_account": {
             "account_holder_type": account.get("account_holder_type", "individual"),
             "account_type": account.get("account_type", "checking"), "bank_name": "STRIPE TEST BANK",
@@ -208,8 +215,26 @@ def failure(ctx: Context, intent: dict, outcome: str) -> dict:
             "payment_method": ctx.collection("payment_method").get(intent["payment_method"])}
 
 
+def _test_payment_method(number: str, spec: dict):
+    """``pm_usBankAccount_processing`` and the like: a fresh bank account PaymentMethod with that test account."""
+    def build(ctx: Context) -> dict:
+        data = {"type": TYPE, "us_bank_account": {"account_number": number, "routing_number": spec["routing_number"]}}
+        return charging.payment_method_from_data(ctx, data, _bank_account(data["us_bank_account"], {}))
+    return build
+
+
+def cancelable_while_processing(ctx: Context, pi: dict) -> bool:
+    """Cancel "in rare cases, processing" (seed 000): the test account documented as "Useful for testing
+    PaymentIntent cancellation"."""
+    number = ctx.internal(pi["payment_method"]).get("test_account") if pi.get("payment_method") else None
+    return bool(number and TEST_BANK_ACCOUNTS[number].get("cancelable_while_processing"))
+
+
 charging.ATTEMPTS[TYPE] = attempt
 charging.PAYMENT_METHOD_BUILDERS[TYPE] = build_payment_method
+payment_intents.CANCELABLE_WHILE_PROCESSING = cancelable_while_processing
+charging.TEST_PAYMENT_METHODS.update({spec["pm"]: _test_payment_method(number, spec)
+                                      for number, spec in TEST_BANK_ACCOUNTS.items()})
 
 ROUTES = [
     ("POST", "/v1/payment_intents/{intent}/verify_microdeposits", verify_microdeposits),

@@ -32,20 +32,34 @@ def resolve_payment_method(ctx: Context, pm_id: str) -> dict:
         pm["id"] = ids.new_id("pm")
         ctx.internal(pm["id"])["card"] = card
         return ctx.collection("payment_method").add(pm)
+    builder = TEST_PAYMENT_METHODS.get(pm_id)
+    if builder is not None:
+        return builder(ctx)
     return ctx.require(pm_id, "payment_method", "payment_method", status=400)
 
 
-def payment_method_from_data(ctx: Context, data: Any) -> dict:
+TEST_PAYMENT_METHODS: dict[str, Callable[[Context], dict]] = {}
+"""Test PaymentMethod ids other than cards' (``pm_usBankAccount_processing``): how to make a fresh one."""
+
+
+def payment_method_from_data(ctx: Context, data: Any, built: dict | None = None) -> dict:
+    """A new PaymentMethod from ``payment_method_data`` (or from ``built``, its type's fields already made)."""
     kind = data.get("type") if isinstance(data, dict) else None
     builder = PAYMENT_METHOD_BUILDERS.get(kind)
     if builder is None:
         raise errors.StripeError(400, "Invalid payment_method_data[type]: must be one of "
                                  + ", ".join(sorted(PAYMENT_METHOD_BUILDERS)), param="payment_method_data[type]")
-    pm = builder(ctx, data)
+    pm = built if built is not None else builder(ctx, data)
+    hidden = pm.pop(HIDDEN, None)
     pm.update(id=ids.new_id("pm"), object="payment_method", type=kind, created=int(time.time()), livemode=False,
               customer=None, allow_redisplay="unspecified", metadata={})
+    if hidden:
+        ctx.internal(pm["id"]).update(hidden)
     return ctx.collection("payment_method").add(pm)
 
+
+HIDDEN = "_hidden"
+"""A builder may return, under this key, state the PaymentMethod keeps but does not show (its test account)."""
 
 PAYMENT_METHOD_BUILDERS: dict[str, Callable[[Context, dict], dict]] = {}
 

@@ -1,13 +1,17 @@
-"""``stripe-conformance serve`` as a user runs it: its own process, its announced URLs, its log."""
+"""``stripe-conformance serve`` as a user runs it (its own process, its announced URLs, its log), and the
+app in process for quick exchanges."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import signal
 import subprocess
 import sys
 import threading
 import time
+
+import httpx
 
 SERVE = [sys.executable, "-m", "conformance.cli", "serve"]
 ANNOUNCED = re.compile(r"reference server on (\S+)(?: and (\S+))?")
@@ -61,3 +65,21 @@ class Served:
 def run_serve(*args: str, timeout: float = 30) -> subprocess.CompletedProcess:
     """A serve that is expected to refuse to start."""
     return subprocess.run([*SERVE, *args], capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def exchange(app, *calls):
+    """Each (method, path, headers, form) in turn on ``app``; their responses."""
+
+    async def go():
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://test") as client:
+            return [await client.request(method, path, headers=headers, data=form) for method, path, headers, form in calls]
+
+    return asyncio.run(go())
+
+
+def assert_like_an_unknown_id(answer: httpx.Response, unknown: httpx.Response, ident: str) -> None:
+    """``answer`` (for ``ident``) is what an id the server never made gets."""
+    assert answer.status_code == unknown.status_code == 404
+    error, expected = answer.json()["error"], unknown.json()["error"]
+    assert error["code"] == "resource_missing"
+    assert {**error, "message": error["message"].replace(ident, "pi_never_made")} == expected

@@ -151,6 +151,7 @@ class Store:
         self._responses: OrderedDict[tuple[str, str], SavedResponse] = OrderedDict()
         self._ledger = Ledger(max_objects) if max_objects is not None else None
         self._touched: dict[str, tuple[Collection, dict]] | None = None  # in the open transaction
+        self._tracks = self.tracking  # read once: transaction() is on every write's path
 
     @property
     def tracking(self) -> bool:
@@ -161,7 +162,7 @@ class Store:
         key = (account, kind)
         found = self._collections.get(key)
         if found is None:
-            found = self._collections[key] = Collection(account, kind, self._touch if self.tracking else None)
+            found = self._collections[key] = Collection(account, kind, self._touch if self._tracks else None)
         return found
 
     def _touch(self, collection: Collection, obj: dict) -> None:
@@ -176,7 +177,7 @@ class Store:
 
     def transaction(self) -> ContextManager[None]:
         """Brackets one mutating request (see the module's docstring)."""
-        return self._tracked() if self.tracking else _NO_TRANSACTION
+        return self._tracked() if self._tracks else _NO_TRANSACTION
 
     @contextmanager
     def _tracked(self) -> Iterator[None]:

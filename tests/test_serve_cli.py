@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import requests
@@ -150,3 +152,15 @@ def test_help_shows_every_option_with_its_default(command):
                   "--max-objects", "(default: no bound)", "--no-reset", "--log-format", "(default: text)",
                   "--log-level", "(default: info)"):
         assert shown in text, shown
+
+
+def test_the_readme_option_table_matches_serve_help():
+    """Every option the README's "Using it as your mock" table documents is one serve takes, and back."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    section = readme[readme.index("## Using it as your mock"):readme.index("## Project layout")]
+    documented = set(re.findall(r"^\| `(--[a-z-]+)[ `]", section, re.M))
+    documented |= set(re.findall(r"^\| `--cert`, `(--key)`", section, re.M))
+    result = subprocess.run([sys.executable, "-m", "conformance.cli", "serve", "--help"], capture_output=True,
+                            text=True, timeout=30)
+    offered = set(re.findall(r"^\s+(--[a-z-]+)", result.stdout, re.M)) - {"--help", "--fd", "--stop-on-stdin-eof"}
+    assert documented == offered

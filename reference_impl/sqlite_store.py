@@ -5,7 +5,11 @@ Reads are served from memory, loaded once at start. Each mutating request runs i
 idempotency key it used are written in one SQLite transaction, committed before the answer
 is sent. A write therefore costs the same however many objects are stored, and an answered
 request survives a crash of the process (WAL with ``synchronous=NORMAL``: only a crash of
-the whole machine could lose the last commits).
+the whole machine could lose the last commits). Objects evicted past ``max_objects`` are deleted
+in the same transaction, and a reset deletes what it forgets, so neither comes back at restart.
+
+A file that cannot be used (a directory, a missing folder, read-only, not SQLite) raises
+:class:`StoreError` with one line saying which.
 """
 
 from __future__ import annotations

@@ -164,3 +164,9 @@ def test_the_readme_option_table_matches_serve_help():
                             text=True, timeout=30)
     offered = set(re.findall(r"^\s+(--[a-z-]+)", result.stdout, re.M)) - {"--help", "--fd", "--stop-on-stdin-eof"}
     assert documented == offered
+
+
+def test_python_m_reference_impl_refuses_alike():
+    result = subprocess.run([sys.executable, "-m", "reference_impl", "--port", "99999"], capture_output=True,
+                            text=True, timeout=30, stdin=subprocess.DEVNULL)
+    assert one_line_refusal(result).startswith("python -m reference_impl: argument --port: 99999 is not a TCP port")

@@ -28,6 +28,9 @@ class Served:
         self.returncode: int | None = None
 
     def __enter__(self) -> "Served":
+        return self.start()
+
+    def start(self) -> "Served":
         self.process = subprocess.Popen([*SERVE, *self.args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                         stderr=subprocess.STDOUT, text=True)
         announced = threading.Event()

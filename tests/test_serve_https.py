@@ -135,9 +135,14 @@ def test_cert_name_adds_a_host_name_to_the_made_certificate(tmp_path):
 
 def test_https_alone_defaults_to_12112_beside_12111():
     """The stripe-mock pair, when both ports are free here."""
-    for port in (12111, 12112):
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                pytest.skip(f"port {port} is taken on this machine (a stripe-mock?): the defaults cannot be shown")
-    with Served("--https") as served:
+    served = Served("--https")
+    try:
+        served.start()
+    except RuntimeError:
+        if any("already in use" in line for line in served.lines):
+            pytest.skip(f"12111 or 12112 is taken on this machine (a stripe-mock?): {served.lines[-1]}")
+        raise
+    try:
         assert (served.http, served.https) == ("http://127.0.0.1:12111", "https://127.0.0.1:12112")
+    finally:
+        served.stop()

@@ -4,7 +4,8 @@ the oldest object in a final state first, then the oldest of all.
 Final means nothing more will happen to it: an intent, charge or refund whose status is one its
 lifecycle ends in, or an object with no lifecycle at all (a customer, a payment method, a
 balance transaction). So a long run keeps the payments still in flight (waiting for a capture,
-a confirmation, an authentication) for as long as finished ones can go instead.
+a confirmation, an authentication) for as long as finished ones can go instead. The objects the
+request being answered touched are never evicted by it: its client has just been shown them.
 
 Bookkeeping happens only at the end of mutating requests, for the objects they touched: an
 object that became final is noted then. It costs nothing when the store is unbounded (no
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import heapq
 from collections import OrderedDict
-from typing import Iterator
+from typing import Container, Iterator
 
 # The statuses Stripe's lifecycles end in (PaymentIntent and SetupIntent: succeeded, canceled;
 # Charge: succeeded, failed; Refund: succeeded, failed, canceled).
@@ -59,21 +60,40 @@ class Ledger:
             entry.final.add(obj["id"])
             heapq.heappush(entry.finals, (number, kind, obj["id"]))
 
-    def overflow(self, account: str) -> Iterator[Key]:
-        """The objects to evict now, so that ``account`` holds at most ``limit``; each is forgotten here."""
+    def overflow(self, account: str, spare: Container[str] = ()) -> Iterator[Key]:
+        """The objects to evict now, so that ``account`` holds at most ``limit``; each is forgotten here.
+
+        ``spare``: ids the request being answered touched. Its client has just been told of them,
+        so they stay, past the bound if need be, until a later request.
+        """
         entry = self._accounts.get(account)
         while entry is not None and len(entry.created) > self.limit:
-            yield self._evict_one(entry)
+            evicted = self._evict_one(entry, spare)
+            if evicted is None:
+                return
+            yield evicted
 
     @staticmethod
-    def _evict_one(entry: _Account) -> Key:
-        if entry.finals:
-            _, kind, ident = heapq.heappop(entry.finals)
-            del entry.created[(kind, ident)]
-        else:  # nothing final: the oldest of all
-            (kind, ident), _ = entry.created.popitem(last=False)
-        entry.final.discard(ident)
-        return kind, ident
+    def _evict_one(entry: _Account, spare: Container[str]) -> Key | None:
+        held = []
+        try:
+            while entry.finals:
+                final = heapq.heappop(entry.finals)
+                if final[2] in spare:
+                    held.append(final)
+                    continue
+                key = final[1], final[2]
+                break
+            else:  # nothing final: the oldest of all
+                key = next((key for key in entry.created if key[1] not in spare), None)
+                if key is None:
+                    return None
+        finally:
+            for final in held:
+                heapq.heappush(entry.finals, final)
+        del entry.created[key]
+        entry.final.discard(key[1])
+        return key
 
     def forget(self, account: str | None = None) -> None:
         """After a reset: every account, or one."""

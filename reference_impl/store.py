@@ -17,7 +17,7 @@ import time
 from collections import OrderedDict
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from typing import Callable, ContextManager, Iterator, Mapping
+from typing import Callable, Container, ContextManager, Iterator, Mapping
 
 from reference_impl.eviction import Ledger
 from reference_impl.search_index import SearchIndex
@@ -195,12 +195,12 @@ class Store:
             return []
         for collection, obj in touched.values():
             self._ledger.note(collection.account, collection.kind, obj)
-        return self._evict_past_bound({collection.account for collection, _ in touched.values()})
+        return self._evict_past_bound({collection.account for collection, _ in touched.values()}, spare=touched)
 
-    def _evict_past_bound(self, accounts: set[str]) -> list[tuple[Collection, str]]:
+    def _evict_past_bound(self, accounts: set[str], spare: Container[str] = ()) -> list[tuple[Collection, str]]:
         evicted = []
         for account in accounts:
-            for kind, ident in self._ledger.overflow(account):
+            for kind, ident in self._ledger.overflow(account, spare):
                 collection = self.collection(account, kind)
                 collection.remove(ident)
                 self._internal.pop(ident, None)

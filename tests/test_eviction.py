@@ -121,3 +121,29 @@ def test_serve_max_objects_bounds_a_running_server():
         first = requests.get(f"{served.http}/v1/payment_intents/{ids[0]}", headers=A, timeout=5)
         assert first.status_code == 404 and first.json()["error"]["code"] == "resource_missing"
         assert requests.get(f"{served.http}/v1/payment_intents/{ids[2]}", headers=A, timeout=5).status_code == 200
+
+
+def test_what_the_request_touched_is_spared_even_when_final_and_oldest():
+    ledger = Ledger(limit=2)
+    ledger.note("acct", "payment_intent", {"id": "pi_old", "status": "requires_payment_method"})
+    ledger.note("acct", "payment_intent", {"id": "pi_2", "status": "requires_payment_method"})
+    # a request confirms pi_old (now final, the oldest final) and makes a payment method
+    ledger.note("acct", "payment_intent", {"id": "pi_old", "status": "succeeded"})
+    ledger.note("acct", "payment_method", {"id": "pm_new"})
+    assert list(ledger.overflow("acct", spare={"pi_old", "pm_new"})) == [("payment_intent", "pi_2")]
+    # only spared objects left over the bound: they stay, until a later request
+    ledger.note("acct", "customer", {"id": "cus_1"})
+    assert list(ledger.overflow("acct", spare={"pi_old", "pm_new", "cus_1"})) == []
+    assert list(ledger.overflow("acct")) == [("payment_intent", "pi_old")]
+
+
+def test_a_confirmed_intent_is_still_there_after_the_confirm_that_finished_it():
+    app = create_app(Store(max_objects=3))
+    first = create(app)
+    create(app)
+    create(app)
+    [confirmed] = exchange(app, ("POST", f"/v1/payment_intents/{first['id']}/confirm", A,
+                                 {"payment_method": "pm_card_visa"}))
+    assert confirmed.json()["status"] == "succeeded"
+    [again] = exchange(app, ("GET", f"/v1/payment_intents/{first['id']}", A, None))
+    assert again.status_code == 200

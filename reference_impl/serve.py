@@ -92,6 +92,13 @@ def _why_not_listening(host: str, port: int, flag: str, exc: OSError) -> str:
     return f"cannot listen on {host}:{port}: {exc.strerror}"
 
 
+def _inherited(fd: int) -> socket.socket:
+    try:
+        return socket.socket(fileno=fd)
+    except OSError as exc:
+        raise ServeError(f"--fd {fd}: not a listening socket ({exc.strerror})") from None
+
+
 def serve(args: argparse.Namespace) -> int:
     """Run until Ctrl-C, SIGTERM or (with ``--stop-on-stdin-eof``) the end of standard input."""
     _configure_logging(args.log_level, args.log_format)
@@ -102,7 +109,7 @@ def serve(args: argparse.Namespace) -> int:
         if args.fd is not None:
             # uvicorn's own ``fd=`` wraps the descriptor as AF_UNIX, so asyncio never sets TCP_NODELAY on
             # accepted connections and every response waits out the client's delayed ACK (~40 ms).
-            listeners.append(Listener("http", socket.socket(fileno=args.fd)))
+            listeners.append(Listener("http", _inherited(args.fd)))
         else:
             listeners.append(Listener("http", listen(args.host, args.port, "--port")))
         if tls_context is not None:

@@ -52,6 +52,7 @@ def test_a_busy_https_port_is_refused_before_anything_is_announced(busy_port):
     ("--https-port", "70000", "70000 is not a TCP port"),
     ("--max-objects", "0", "at least 1"),
     ("--log-format", "xml", "invalid choice"),
+    ("--fd", "99", "not a listening socket"),
 ])
 def test_bad_option_values_are_refused_with_one_line(flag, value, says):
     line = one_line_refusal(run_serve(flag, value))

@@ -46,8 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         from reference_impl.serve import main as serve_main  # the server is only loaded to serve it
 
-        serve_main(extra, prog="stripe-conformance serve")
-        return 0
+        return serve_main(extra, prog="stripe-conformance serve")
     if extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     return list_scenarios()

@@ -1,3 +1,5 @@
+import sys
+
 from reference_impl.serve import main
 
-main()
+sys.exit(main())

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
 import orjson
 
 from conformance.wire import WireError, decode
-from reference_impl import auth, errors, ids, idempotency
+from reference_impl import admin, auth, errors, ids, idempotency, request_log
 from reference_impl.context import Context
 from reference_impl.resources import ROUTES
 from reference_impl.routing import Router
@@ -71,6 +72,7 @@ class Answer:
     body: bytes
     error: dict | None = None  # the error object, for the log line
     replay_of: str | None = None  # the request whose saved answer this replays
+    quiet: bool = False  # left out of the log (health checks: a compose file polls every few seconds)
 
 
 def _encode(body: Any) -> bytes:
@@ -118,9 +120,12 @@ class ReferenceApp:
     endpoint does not read, which was a sixth of a create's time.
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, reset_enabled: bool = True, log_format: str = "text") -> None:
         self.store = store
         self.router = Router(ROUTES)
+        self.reset_enabled = reset_enabled
+        self._log = request_log.FORMATS[log_format]
+        self._timed = log_format != "text"  # only the JSON line carries a duration
 
     async def __call__(self, scope: dict, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -128,20 +133,34 @@ class ReferenceApp:
             return
         if scope["type"] != "http":
             raise RuntimeError(f"the reference server speaks HTTP only, not {scope['type']}")
+        started = time.perf_counter() if self._timed else 0.0
         request_id = ids.new_id("req")
         found = self.router.find(scope["method"], scope["path"])
         request = Request.from_scope(scope, receive, found[1] if found else {})
         try:
             if found is None:
-                answer = _not_found(request)
+                answer = self._unrouted(request)
             else:
                 answer = await _answer(self.store, found[0], request, request_id)
         except ClientDisconnect:
             answer = _error_answer(errors.StripeError(400, "The client closed the connection mid-request."))
         except Exception:  # noqa: BLE001 - the last line of defence: a bug answers 500, never a dropped connection
             answer = _bug_answer(request, request_id)
-        _log(request, answer, request_id)
+        if not answer.quiet:
+            self._log(request, answer, request_id, started)
         await _send(send, answer, request_id)
+
+    def _unrouted(self, request: Request) -> Answer:
+        """The server's own endpoints (:mod:`reference_impl.admin`), or Stripe's 404."""
+        if not request.path.startswith(admin.PREFIX):
+            return _not_found(request)
+        try:
+            body = admin.answer(self.store, request.method, request.path, request.headers, self.reset_enabled)
+        except errors.StripeError as exc:
+            return _error_answer(exc)
+        if body is None:
+            return _not_found(request)
+        return Answer(200, _encode(body), quiet=admin.health(request.method, request.path))
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:
@@ -209,22 +228,11 @@ async def _send(send: Send, answer: Answer, request_id: str) -> None:
     await send({"type": "http.response.body", "body": answer.body})
 
 
-def _log(request: Request, answer: Answer, request_id: str) -> None:
-    if not log.isEnabledFor(logging.INFO):  # the usual case (--log-level warning): build no line at all
-        return
-    line = f"{request.method} {request.path} {answer.status} {request_id}"
-    if answer.error is not None:
-        line += f" {answer.error.get('type')} {answer.error.get('code', '-')} {answer.error.get('param', '-')}"
-    if answer.replay_of:
-        line += f" idempotent-replay-of {answer.replay_of}"
-    log.info(line)
-
-
 def _not_found(request: Request) -> Answer:
     message = (f"Unrecognized request URL ({request.method}: {request.path}). Please see https://stripe.com/docs "
                "or we can help at https://support.stripe.com/.")
     return _error_answer(errors.StripeError(404, message))
 
 
-def create_app(store: Store | None = None) -> ReferenceApp:
-    return ReferenceApp(store or Store())
+def create_app(store: Store | None = None, reset_enabled: bool = True, log_format: str = "text") -> ReferenceApp:
+    return ReferenceApp(store or Store(), reset_enabled=reset_enabled, log_format=log_format)

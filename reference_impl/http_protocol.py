@@ -1,4 +1,5 @@
-"""uvicorn's C HTTP parser (httptools), answering what it cannot parse with Stripe's error envelope.
+"""uvicorn's C HTTP parser (httptools), answering what it cannot parse with Stripe's error envelope,
+and stopping without waiting on idle TLS clients.
 
 httptools is about twice as fast as h11 here (benchmarks/RESULTS.md), but uvicorn answers a
 request it cannot parse (a request line of some 64 KB, bytes that are not HTTP) with a plain-text
@@ -23,3 +24,13 @@ class StripeHttpToolsProtocol(HttpToolsProtocol):
                 % (len(body), ids.new_id("req").encode()))
         self.transport.write(head + body)
         self.transport.close()
+
+    def shutdown(self) -> None:
+        # Stopping: an idle TLS connection's graceful close waits for the client's close_notify, which
+        # a client holding a pooled connection never sends; Ctrl-C would hang for the loop's 30 s SSL
+        # shutdown timeout. An idle connection has nothing in flight to lose.
+        idle = self.cycle is None or self.cycle.response_complete
+        if idle and self.transport.get_extra_info("sslcontext") is not None:
+            self.transport.abort()
+        else:
+            super().shutdown()

@@ -3,19 +3,23 @@
 Handlers run on one event loop and never await between reading and writing an object,
 so every operation is atomic without locks.
 
-A store may also be durable (:mod:`reference_impl.sqlite_store`): handlers mutate the
-objects they get in place, so each mutating request runs inside :meth:`Store.transaction`,
-at whose end a durable store saves every object the request touched. Here it costs nothing.
+A store may also be durable (:mod:`reference_impl.sqlite_store`) or bounded (``max_objects``,
+:mod:`reference_impl.eviction`): handlers mutate the objects they get in place, so each mutating
+request runs inside :meth:`Store.transaction`, at whose end the store sees every object the
+request touched (a durable store saves them, a bounded one notes which have reached a final state
+and evicts past its bound). An unbounded in-memory store tracks nothing: it costs nothing.
 """
 
 from __future__ import annotations
 
+import bisect
 import time
 from collections import OrderedDict
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from typing import Callable, ContextManager, Iterator, Mapping
+from typing import Callable, Container, ContextManager, Iterator, Mapping
 
+from reference_impl.eviction import Ledger
 from reference_impl.search_index import SearchIndex
 from reference_impl.search_query import SearchField
 
@@ -35,29 +39,69 @@ class SavedResponse:
     created: float
 
 
-class Collection:
-    """One kind of object (payment_intent, customer, ...) for one account."""
+Touch = Callable[["Collection", dict], None]
 
-    def __init__(self) -> None:
+
+class Collection:
+    """One kind of object (payment_intent, customer, ...) for one account.
+
+    An object's position is its index in creation order. Until an object is removed (evicted),
+    positions are the creation numbers themselves; after, the creation numbers are kept in a
+    sorted list, and a position is found by bisection.
+    """
+
+    def __init__(self, account: str = "", kind: str = "", touch: Touch | None = None) -> None:
+        self.account, self.kind = account, kind
+        self._touch = touch  # told of every object handed out or added (tracking stores only)
         self._objects: dict[str, dict] = {}
         self._order: list[str] = []
-        self._position: dict[str, int] = {}
+        self._number: dict[str, int] = {}  # creation number by id
+        self._numbers: list[int] | None = None  # the creation numbers in order, once one object was removed
+        self._next = 0  # the next creation number, once one object was removed
         self._index: SearchIndex | None = None  # built by the first search
         self._changed: set[str] = set()  # handed out or added since the index last caught up
 
     def add(self, obj: dict) -> dict:
-        self._position[obj["id"]] = len(self._order)
-        self._order.append(obj["id"])
-        self._objects[obj["id"]] = obj
+        ident = obj["id"]
+        if self._numbers is None:
+            self._number[ident] = len(self._order)
+        else:
+            self._number[ident] = self._next
+            self._numbers.append(self._next)
+            self._next += 1
+        self._order.append(ident)
+        self._objects[ident] = obj
         if self._index is not None:
-            self._changed.add(obj["id"])  # indexed at the next search: the request may still change it
+            self._changed.add(ident)  # indexed at the next search: the request may still change it
+        if self._touch is not None:
+            self._touch(self, obj)
         return obj
 
     def get(self, ident: str) -> dict | None:
         found = self._objects.get(ident)
-        if found is not None and self._index is not None:
-            self._changed.add(ident)  # whoever gets an object may change it in place
+        if found is not None:
+            if self._index is not None:
+                self._changed.add(ident)  # whoever gets an object may change it in place
+            if self._touch is not None:
+                self._touch(self, found)
         return found
+
+    def remove(self, ident: str) -> dict | None:
+        """Forget ``ident``: from now on it is an unknown id. Later objects move down one position."""
+        found = self._objects.pop(ident, None)
+        if found is None:
+            return None
+        if self._numbers is None:
+            self._numbers, self._next = list(range(len(self._order))), len(self._order)
+        at = bisect.bisect_left(self._numbers, self._number.pop(ident))
+        del self._numbers[at]
+        del self._order[at]
+        # Positions moved: the next search rebuilds the index (searches are rare beside writes).
+        self._index, self._changed = None, set()
+        return found
+
+    def ids(self) -> list[str]:
+        return list(self._order)
 
     def search_index(self, fields: Mapping[str, SearchField]) -> SearchIndex:
         """The index of ``fields`` over this collection, current as of now (built on first use)."""
@@ -65,7 +109,7 @@ class Collection:
             self._index = SearchIndex(fields)
             self._changed = set(self._order)
         # In store order: new objects then append to the index's position lists instead of inserting.
-        for position in sorted(self._position[ident] for ident in self._changed):
+        for position in sorted(self.position(ident) for ident in self._changed):
             self._index.put(position, self.at(position))
         self._changed.clear()
         return self._index
@@ -77,7 +121,10 @@ class Collection:
         return len(self._order)
 
     def position(self, ident: str) -> int | None:
-        return self._position.get(ident)
+        number = self._number.get(ident)
+        if number is None or self._numbers is None:
+            return number
+        return bisect.bisect_left(self._numbers, number)
 
     def newest_first(self, below: int | None = None) -> Iterator[dict]:
         """Objects from newest to oldest, starting just below position ``below``."""
@@ -92,20 +139,35 @@ class Collection:
 
 
 class Store:
-    def __init__(self) -> None:
+    """Every account's objects, hidden state and idempotency keys.
+
+    ``max_objects``: at most that many objects per account (None: unbounded), evicting as
+    :class:`reference_impl.eviction.Ledger` decides.
+    """
+
+    def __init__(self, max_objects: int | None = None) -> None:
         self._collections: dict[tuple[str, str], Collection] = {}
         self._internal: dict[str, dict] = {}
         self._responses: OrderedDict[tuple[str, str], SavedResponse] = OrderedDict()
+        self._ledger = Ledger(max_objects) if max_objects is not None else None
+        self._touched: dict[str, tuple[Collection, dict]] | None = None  # in the open transaction
+        self._tracks = self.tracking  # read once: transaction() is on every write's path
+
+    @property
+    def tracking(self) -> bool:
+        """Whether the store must see what each mutating request touched."""
+        return self._ledger is not None
 
     def collection(self, account: str, kind: str) -> Collection:
         key = (account, kind)
         found = self._collections.get(key)
         if found is None:
-            found = self._collections[key] = self._new_collection(account, kind)
+            found = self._collections[key] = Collection(account, kind, self._touch if self._tracks else None)
         return found
 
-    def _new_collection(self, account: str, kind: str) -> Collection:
-        return Collection()
+    def _touch(self, collection: Collection, obj: dict) -> None:
+        if self._touched is not None:
+            self._touched[obj["id"]] = (collection, obj)
 
     def internal(self, ident: str) -> dict:
         found = self._internal.get(ident)
@@ -115,7 +177,57 @@ class Store:
 
     def transaction(self) -> ContextManager[None]:
         """Brackets one mutating request (see the module's docstring)."""
-        return _NO_TRANSACTION
+        return self._tracked() if self._tracks else _NO_TRANSACTION
+
+    @contextmanager
+    def _tracked(self) -> Iterator[None]:
+        self._touched = {}
+        try:
+            yield
+        finally:
+            # Also after an error: a declined payment changes the intent, then answers 402.
+            touched, self._touched = self._touched, None
+            self._commit(touched)
+
+    def _commit(self, touched: dict[str, tuple[Collection, dict]]) -> list[tuple[Collection, str]]:
+        """What a mutating request leaves: note it, evict past the bound; returns the evicted objects."""
+        if self._ledger is None:
+            return []
+        for collection, obj in touched.values():
+            self._ledger.note(collection.account, collection.kind, obj)
+        return self._evict_past_bound({collection.account for collection, _ in touched.values()}, spare=touched)
+
+    def _evict_past_bound(self, accounts: set[str], spare: Container[str] = ()) -> list[tuple[Collection, str]]:
+        evicted = []
+        for account in accounts:
+            for kind, ident in self._ledger.overflow(account, spare):
+                collection = self.collection(account, kind)
+                collection.remove(ident)
+                self._internal.pop(ident, None)
+                evicted.append((collection, ident))
+        return evicted
+
+    def reset(self, account: str | None = None) -> int:
+        """Forget every object, hidden state and idempotency key (of ``account`` only, when given).
+
+        Returns how many objects were forgotten.
+        """
+        doomed = [key for key in self._collections if account is None or key[0] == account]
+        forgotten = 0
+        for key in doomed:
+            collection = self._collections.pop(key)
+            forgotten += len(collection)
+            for ident in collection.ids():
+                self._internal.pop(ident, None)
+        if account is None:
+            self._internal.clear()
+            self._responses.clear()
+        else:
+            for key in [key for key in self._responses if key[0] == account]:
+                del self._responses[key]
+        if self._ledger is not None:
+            self._ledger.forget(account)
+        return forgotten
 
     def saved_response(self, account: str, key: str) -> SavedResponse | None:
         return self._responses.get((account, key))

@@ -11,8 +11,9 @@ import pytest
 import yaml
 from standins import not_found, run_suite
 
-from conformance.reporting import commands, model, outcomes
-from conformance.reporting import gate as gates
+from conformance.outcomes import Outcome, Verdict
+from conformance.reporting import commands
+from conformance.reporting import results as model
 from conformance.reporting.manifest import Manifest, ManifestError, load
 from conformance.scenario import load_all
 
@@ -51,11 +52,12 @@ def test_malformed_manifests_are_refused_with_the_reason(tmp_path, text, complai
 
 def test_unknown_ids_and_tags_are_refused_by_name(tmp_path):
     path = write(tmp_path, f"{A_SCENARIO.id}: a real reason\nno-such-scenario: a reason\nno_such_tag: a reason\n")
-    assert commands.main(["check-manifest", str(path)]) == 2
+    assert commands.main(["check-manifest", str(path)]) == 4
     with not_found() as target:
         result = run_suite("--expect-failures", str(path), "--base-url", target.base_url)
     assert result.returncode == 4
-    assert "unknown scenario ids or feature tags: no-such-scenario, no_such_tag" in result.stderr
+    assert f"{path}: 'no-such-scenario': unknown scenario id or feature tag" in result.stderr
+    assert f"{path}: 'no_such_tag': unknown scenario id or feature tag" in result.stderr
 
 
 def test_the_committed_manifests_are_valid(capsys):
@@ -69,21 +71,20 @@ def test_localstripe_results_pass_their_manifest_and_fail_naming_any_line_remove
     assert commands.main(["gate", str(results), "--expect-failures", str(manifest)]) == 0
     full = load(manifest)
     stored = model.load(results)
-    listed_by = {item.id: full.key_for(item.id, item.features) for item in stored.items if item.verdict != outcomes.PASS}
+    listed_by = {item.id: full.key_for(item.id, item.features) for item in stored.items if not item.verdict.passing}
     for removed in full.reasons:
-        # judged in-process as `gate` judges (one line through the command below): 140-odd runs stay fast
+        # judged in-process as `gate` judges: 140-odd runs stay fast
         shorter = Manifest(str(manifest), {k: v for k, v in full.reasons.items() if k != removed})
-        assert not gates.evaluate(stored, shorter, None, strict=False).passed, removed
-        named = {line.split()[3].rstrip(":") for line in gates.explain(stored) if line.startswith("NOT IN MANIFEST")}
-        # an id's line names that scenario; a tag's line names every scenario only the tag listed
-        assert named == {item for item, key in listed_by.items() if key == removed} != set(), removed
+        gate = model.load(results).judge(shorter)
+        # an id's entry covers that scenario; a tag's every scenario only the tag listed
+        assert set(gate.unlisted) == {item for item, key in listed_by.items() if key == removed} != set(), removed
     removed = next(iter(full.reasons))
     shorter = write(tmp_path, yaml.safe_dump({k: v for k, v in full.reasons.items() if k != removed}))
     capsys.readouterr()
     assert commands.main(["gate", str(results), "--expect-failures", str(shorter)]) == 1
-    named = {line.split()[3].rstrip(":") for line in capsys.readouterr().out.splitlines()
-             if line.startswith("NOT IN MANIFEST")}
-    assert named == {item for item, key in listed_by.items() if key == removed}
+    printed = capsys.readouterr().out
+    for item, key in listed_by.items():
+        assert (f" {item}:" in printed) == (key == removed), item
 
 
 def test_a_live_run_passes_with_the_suggested_manifest_and_fails_naming_what_is_unlisted(tmp_path):
@@ -97,23 +98,29 @@ def test_a_live_run_passes_with_the_suggested_manifest_and_fails_naming_what_is_
         first = run_suite("--base-url", target.base_url, "--no-fuzz", "--report", str(tmp_path / "first"), "-q")
         assert first.returncode == 1
         passing = next(item for item in model.load(tmp_path / "first" / "results.json").items
-                       if item.verdict == outcomes.PASS)
+                       if item.verdict is Verdict.PASSED)
         completed = {key: "answers 404 to every PaymentIntents path" for key in _suggest(tmp_path / "first")}
         listed = run_suite("--base-url", target.base_url, "--no-fuzz", "--report", str(tmp_path / "listed"),
                            "--expect-failures",
                            str(write(tmp_path, yaml.safe_dump({**completed, passing.id: "pretend it is missing"}))))
         removed = sorted(completed)[0]
         shorter = {k: v for k, v in completed.items() if k != removed}
-        strict = run_suite("--base-url", target.base_url, "--no-fuzz", "--strict", "--expect-failures",
+        strict = run_suite("--base-url", target.base_url, "--no-fuzz", "--strict", "--report", str(tmp_path / "strict"),
+                           "--expect-failures",
                            str(write(tmp_path, yaml.safe_dump({**shorter, passing.id: "pretend it is missing"}))))
     assert listed.returncode == 0, listed.stdout + listed.stderr
     results = {item["id"]: item for item in json.loads((tmp_path / "listed" / "results.json").read_text())["results"]}
-    assert {results[key]["outcome"] for key in completed} == {outcomes.EXPECTED_FAIL}
-    assert (results[passing.id]["outcome"], results[passing.id]["verdict"]) == (outcomes.UNEXPECTED_PASS, outcomes.PASS)
+    covered = [item for item in results.values() if item["expected"] is not None and item["id"] != passing.id]
+    assert covered and {item["outcome"] for item in covered} == {Outcome.EXPECTED_FAILURE.value}
+    assert (results[passing.id]["outcome"], results[passing.id]["verdict"]) == (Outcome.UNEXPECTED_PASS.value,
+                                                                                  Verdict.PASSED.value)
     assert f"UNEXPECTED PASS {passing.id}:" in listed.stdout
     assert strict.returncode == 1
-    unlisted = [line for line in strict.stdout.splitlines() if line.startswith("NOT IN MANIFEST")]
-    assert len(unlisted) == 1 and unlisted[0].startswith(f"NOT IN MANIFEST {removed}:"), strict.stdout
+    gate = json.loads((tmp_path / "strict" / "results.json").read_text())["gate"]
+    manifest = Manifest("m", shorter)
+    assert set(gate["unlisted"]) == {item_id for item_id, item in results.items()
+                                     if item["verdict"] != "passed" and manifest.key_for(item_id, item["features"]) is None}
+    assert gate["unlisted"] and gate["unexpected_passes"] == [passing.id]
     assert f"UNEXPECTED PASS (strict) {passing.id}:" in strict.stdout
 
 

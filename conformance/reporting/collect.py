@@ -127,6 +127,7 @@ def phase_record(item: pytest.Item, call: pytest.CallInfo, report: pytest.TestRe
             record["missing_endpoint"] = recorded.detail
         if call.excinfo is not None and not isinstance(call.excinfo.value, pytest.skip.Exception):
             record["evidence"] = _evidence_of(item, call, report)
+            record["evidence"].summary = recorded.detail or record["evidence"].summary  # the item's own words win
         return _with_findings(item, record)
     if call.excinfo is None:
         if call.when != "call":
@@ -200,7 +201,8 @@ def _summary(error: BaseException, call: pytest.CallInfo, text: str) -> str:
 
 
 def _unquoted(line: str) -> str:
-    """A line of a printed exception group without its ``  | `` gutter."""
+    """A line of a printed exception without pytest's ``E   `` or an exception group's ``  | `` gutter."""
+    line = re.sub(r"^E {3}", "", line)
     return re.sub(r"^[\s|+-]*?\|\s?", "", line).strip() if "|" in line[:8] else line.strip()
 
 

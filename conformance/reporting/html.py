@@ -45,9 +45,10 @@ pre { background: var(--soft); border: 1px solid var(--line); border-radius: 6px
 table { border-collapse: collapse; width: 100%; }
 th, td { border-bottom: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
 th { background: var(--soft); font-weight: 600; } td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-table.matrix td { padding: 3px 8px; } table.matrix td.zero { color: #c4cbd3; }
+table.matrix td { padding: 3px 8px; } table.matrix th .badge { min-width: 0; }
+table.matrix td:first-child { width: 34%; } table.matrix td.zero { color: #c4cbd3; }
 table.matrix tr.row-bad td:first-child a { color: var(--failed); font-weight: 600; }
-.bar { display: flex; height: 12px; min-width: 180px; border-radius: 6px; overflow: hidden; background: #eef1f4; margin-top: 4px; }
+.bar { display: flex; height: 12px; min-width: 140px; border-radius: 6px; overflow: hidden; background: #eef1f4; margin-top: 4px; }
 .bar span { display: block; height: 100%; }
 .pct { font-weight: 700; } .muted { color: var(--muted); }
 details.cause { border: 1px solid var(--line); border-left: 4px solid var(--failed); border-radius: 6px;
@@ -139,7 +140,7 @@ def _causes(results: Results) -> str:
         kind = "missing" if cause.items[0].verdict is Verdict.UNSUPPORTED else \
             "warned" if cause.items[0].verdict is Verdict.WARNED else ""
         items = "".join(_item(item) for item in cause.items)
-        parts.append(f"<details class=\"cause {kind}{' known' if known else ''}\"{'' if known else ' open'}>"
+        parts.append(f"<details class=\"cause {kind}{' known' if known else ''}\"{'' if known or kind == 'missing' else ' open'}>"
                      f"<summary><h3>{esc(cause.heading)}</h3>{' <span class=muted>(known)</span>' if known else ''}"
                      f"</summary>{items}</details>")
     return "".join(parts) + "</section>"

@@ -212,7 +212,7 @@ class Results:
         return Tally("all", list(self.items))
 
     def by_group(self) -> list[Tally]:
-        """Endpoint groups, worst first (most shortfalls, then lowest compliance), then by name."""
+        """Endpoint groups, worst first (lowest compliance, then most shortfalls), then by name."""
         return _worst_first(_grouped(self.items, lambda item: [item.group]))
 
     def by_feature(self) -> list[Tally]:
@@ -302,7 +302,7 @@ def _grouped(items: Iterable[ItemResult], keys) -> list[Tally]:
 def _worst_first(tallies: list[Tally]) -> list[Tally]:
     def badness(tally: Tally):
         overall = tally.compliance.overall
-        return (-tally.shortfalls, 2.0 if overall is None else overall, tally.name)
+        return (2.0 if overall is None else overall, -tally.shortfalls, tally.name)
     return sorted(tallies, key=badness)
 
 

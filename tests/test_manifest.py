@@ -41,13 +41,69 @@ def test_a_manifest_maps_ids_and_tags_to_reasons_and_an_id_wins_over_its_tags(tm
     ("pi-x: '  '\n", "a reason naming the missing behaviour is required"),
     ("pi-x: TODO name it\n", "still a placeholder"),
     ("pi-x: [a, list]\n", "a reason naming the missing behaviour is required"),
-    ("- pi-x\n", "a mapping of scenario ids or tags to reasons"),
+    ("- pi-x\n", "a mapping of ids or tags to reasons"),
     ("pi-x: one\npi-x: two\n", "listed more than once: pi-x"),
     ("pi-x: 'unclosed\n", "not valid YAML"),
 ])
 def test_malformed_manifests_are_refused_with_the_reason(tmp_path, text, complaint):
     with pytest.raises(ManifestError, match=complaint):
         load(write(tmp_path, text))
+
+
+@pytest.mark.parametrize("content", [b"\xff\xfep\x00i\x00:\x00 \x00x\x00", b"pi-x: caf\xe9\n"], ids=["utf-16", "latin-1"])
+def test_a_manifest_that_is_not_utf8_is_one_line_and_exit_4(tmp_path, content, capsys):
+    path = tmp_path / "manifest.yaml"
+    path.write_bytes(content)
+    assert commands.main(["check-manifest", str(path)]) == 4
+    error = capsys.readouterr().err.strip()
+    assert error.startswith(f"error: {path}: not UTF-8 text") and "\n" not in error
+    with not_found() as target:
+        result = run_suite("--expect-failures", str(path), "--base-url", target.base_url, "--no-fuzz")
+    assert result.returncode == 4 and "INTERNALERROR" not in result.stdout + result.stderr
+    assert "not UTF-8 text" in result.stderr
+
+
+def test_fuzz_finding_ids_and_their_wildcards_are_accepted_and_match(tmp_path):
+    path = write(tmp_path, '"fuzz:TRACE /v1/*:unsupported_method": answers TRACE with 404\n'
+                           '"fuzz:POST /v1/payment_intents:stripe_error_envelope": answers 500 to a bad amount\n'
+                           '"fuzz:POST /v1/no_such_path:stripe_error_envelope": a path nobody has\n'
+                           '"fuzz:bad id": not the grammar\n')
+    with pytest.raises(ManifestError) as refused:
+        load(path).check_keys()
+    lines = str(refused.value).splitlines()
+    assert [line.split(": ")[1] for line in lines[:-1]] == ["'fuzz:POST /v1/no_such_path:stripe_error_envelope'",
+                                                           "'fuzz:bad id'"]
+    manifest = Manifest("m", {"fuzz:TRACE /v1/*:unsupported_method": "family", "fuzz": "every fuzz check",
+                              "fuzz:TRACE /v1/payment_intents/{id}:unsupported_method": "one"})
+    assert manifest.reason_for("fuzz:TRACE /v1/payment_intents/{id}:unsupported_method", ["fuzz"]) == "one"
+    assert manifest.reason_for("fuzz:TRACE /v1/customers:unsupported_method", ["fuzz"]) == "family"
+    assert manifest.reason_for("fuzz:POST /v1/customers:not_a_server_error", ["fuzz"]) == "every fuzz check"
+
+
+def test_the_example_manifest_is_valid_and_uses_every_kind_of_id():
+    example = CHECKOUT / "examples" / "known-failures.yaml"
+    assert commands.main(["check-manifest", str(example)]) == 0
+    keys = load(example).reasons
+    assert any(key.startswith("fuzz:") and "*" in key for key in keys)
+    assert any(key in {tag for s in load_all() for tag in s.features} for key in keys)
+    assert any(key in {s.id for s in load_all()} for key in keys)
+
+
+def test_suggest_proposes_one_tag_entry_for_a_feature_missing_one_endpoint():
+    from conformance.reporting.manifest import suggest
+    from conformance.reporting.results import ItemResult, Results
+
+    def item(name, features, verdict=Verdict.UNSUPPORTED, missing="GET /v1/payment_intents/search"):
+        return ItemResult(id=name, kind="scenario", group="g", title=name, verdict=verdict, features=features,
+                          missing_endpoint=missing if verdict is Verdict.UNSUPPORTED else None)
+
+    results = Results(target="t", suite_version="0", started_at="x", items=[
+        item("s1", ["search"]), item("s2", ["search", "errors"]), item("e1", ["errors"], Verdict.PASSED),
+        item("c1", ["capture"], Verdict.FAILED)])
+    results.judge()
+    lines = suggest(results)
+    assert [line.split(":")[0] for line in lines] == ["search", "c1"]
+    assert "GET /v1/payment_intents/search" in lines[0] and "2 scenarios" in lines[0]
 
 
 def test_unknown_ids_and_tags_are_refused_by_name(tmp_path):
@@ -80,11 +136,10 @@ def test_localstripe_results_pass_their_manifest_and_fail_naming_any_line_remove
         assert set(gate.unlisted) == {item for item, key in listed_by.items() if key == removed} != set(), removed
     removed = next(iter(full.reasons))
     shorter = write(tmp_path, yaml.safe_dump({k: v for k, v in full.reasons.items() if k != removed}))
-    capsys.readouterr()
-    assert commands.main(["gate", str(results), "--expect-failures", str(shorter)]) == 1
-    printed = capsys.readouterr().out
-    for item, key in listed_by.items():
-        assert (f" {item}:" in printed) == (key == removed), item
+    assert commands.main(["gate", str(results), "--expect-failures", str(shorter), "--report", str(tmp_path)]) == 1
+    assert "gate FAILED" in capsys.readouterr().out
+    gate = json.loads((tmp_path / "results.json").read_text())["gate"]
+    assert set(gate["unlisted"]) == {item for item, key in listed_by.items() if key == removed}
 
 
 def test_a_live_run_passes_with_the_suggested_manifest_and_fails_naming_what_is_unlisted(tmp_path):

@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 import pytest
 from pathlib import Path
 
-from standins import run_suite
+from standins import not_found, run_suite
 
 from conformance import __version__
 from conformance.outcomes import Outcome, Verdict
@@ -65,6 +65,7 @@ def reference_run(tmp_path_factory):
     # what is tested here, not the target (the suite's own run fuzzes every operation).
     result = run_suite("--report", str(out), f"--junitxml={out / 'junit.xml'}", "-q", "-k", "not test_operation")
     assert result.returncode == 0, result.stdout + result.stderr
+    (out.parent / "stdout.txt").write_text(result.stdout)
     return out, valid_results(out / "results.json")
 
 
@@ -329,3 +330,34 @@ def test_items_are_read_by_the_verdict_they_record_and_others_by_pytests_outcome
     assert "short test summary" not in result.stdout
     suite = ElementTree.parse(tmp_path / "junit.xml").find("testsuite")
     assert suite.get("errors") == "2", "harness errors are JUnit errors"
+
+
+def test_the_run_ends_with_one_summary_of_figures_outcomes_and_where_the_reports_are(reference_run):
+    out, results = reference_run
+    printed = (out.parent / "stdout.txt").read_text()
+    summary = printed[printed.index("= stripe-conformance ="):]
+    assert f"compliance: 100% of {len(results['results'])} applicable checks pass" in summary
+    assert f"outcomes: {len(results['results'])} passed" in summary
+    assert f"fuzz seed: {results['seed']} (replay with --seed {results['seed']})" in summary
+    assert f"report: {out / 'report.html'}" in summary
+
+
+def test_the_seed_is_printed_and_stored_under_xdist(tmp_path):
+    result = run_suite("-n", "2", "--seed", "5", "--fuzz-examples", "2", "-k", "test_stateful_sequences or pi-capture",
+                       "--report", str(tmp_path), "-q", timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "fuzz seed: 5 (replay with --seed 5)" in result.stdout
+    assert valid_results(tmp_path / "results.json")["seed"] == 5
+
+
+@pytest.mark.parametrize("where", ["a-file", "/proc/nope"])
+def test_an_unwritable_report_directory_is_refused_before_the_run(tmp_path, where):
+    path = tmp_path / where if where == "a-file" else Path(where)
+    if where == "a-file":
+        path.write_text("not a directory")
+    with not_found() as target:
+        result = run_suite("--base-url", target.base_url, "--no-fuzz", "--report", str(path), timeout=120)
+    assert result.returncode == 4, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr and " passed" not in result.stdout
+    refusal = [line for line in result.stderr.splitlines() if "--report" in line]
+    assert len(refusal) == 1 and str(path) in refusal[0]

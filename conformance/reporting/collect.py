@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from dataclasses import asdict
 from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any
@@ -127,7 +128,8 @@ def phase_record(item: pytest.Item, call: pytest.CallInfo, report: pytest.TestRe
             record["missing_endpoint"] = recorded.detail
         if call.excinfo is not None and not isinstance(call.excinfo.value, pytest.skip.Exception):
             record["evidence"] = _evidence_of(item, call, report)
-            record["evidence"].summary = recorded.detail or record["evidence"].summary  # the item's own words win
+            if recorded.detail and not getattr(item, FINDINGS, None):  # the item's own words win
+                record["evidence"].summary = recorded.detail
         return _with_findings(item, record)
     if call.excinfo is None:
         if call.when != "call":
@@ -243,8 +245,6 @@ def _clip(text: str, limit: int) -> str:
 def to_plain(record: dict[str, Any] | None) -> dict[str, Any] | None:
     """The record as JSON-able data, to travel from an xdist worker with the report."""
     if record and isinstance(record.get("evidence"), Evidence):
-        from dataclasses import asdict
-
         record = {**record, "evidence": asdict(record["evidence"])}
     return record
 
@@ -292,16 +292,9 @@ class Collector:
 def _finding(item: ItemResult, finding: str) -> ItemResult:
     endpoint = finding_endpoint(finding) or (item.endpoints[0] if item.endpoints else None)
     check = finding.rpartition(":")[2]
-    evidence = Evidence.from_dict(None if item.evidence is None else json.loads(json.dumps(_as_dict(item.evidence))))
+    evidence = Evidence.from_dict(None if item.evidence is None else json.loads(json.dumps(asdict(item.evidence))))
     if evidence is not None:
         evidence.endpoint = endpoint
     return ItemResult(id=finding, kind="finding", group=group_of(endpoint), title=f"{endpoint or 'the API'}: {check}",
                       verdict=item.verdict, features=list(item.features), endpoints=[endpoint] if endpoint else [],
-                      nodeid=item.nodeid, duration=item.duration, declared=item.declared, detail=item.detail,
-                      evidence=evidence)
-
-
-def _as_dict(evidence: Evidence) -> dict[str, Any]:
-    from dataclasses import asdict
-
-    return asdict(evidence)
+                      nodeid=item.nodeid, duration=item.duration, declared=item.declared, evidence=evidence)

@@ -56,15 +56,20 @@ def _dest(option: str) -> str:
     return "conformance_" + option.lstrip("-").replace("-", "_")
 
 
+def _value(config: pytest.Config, option: str):
+    """An option of OPTIONS (when the one option table lands, its ``options.value``)."""
+    return config.getoption(_dest(option))
+
+
 def pytest_configure(config: pytest.Config) -> None:
     worker = hasattr(config, "workerinput")
     try:
-        manifest = _manifest(config.getoption(_dest("--expect-failures")))
-        baseline = config.getoption(_dest("--baseline"))
+        manifest = _manifest(_value(config, "--expect-failures"))
+        baseline = _value(config, "--baseline")
         baseline = model.load(baseline) if baseline and not worker else None
     except (manifests.ManifestError, model.ResultsFileError) as exc:
         raise pytest.UsageError(str(exc)) from exc
-    directory = config.getoption(_dest("--report"))
+    directory = _value(config, "--report")
     if directory and not worker and (problem := model.unwritable(directory)):
         raise pytest.UsageError(f"--report {directory}: {problem}")
     config.pluginmanager.register(ReportingSession(config, manifest, baseline), "stripe-conformance-reporting")
@@ -116,7 +121,7 @@ class ReportingSession:
         self.config = config
         self.manifest = manifest
         self.baseline = baseline
-        self.directory = config.getoption(_dest("--report"))
+        self.directory = _value(config, "--report")
         self.asked = bool(self.directory or manifest or baseline)  # reports of every test, not only the suite's
         self.worker = hasattr(config, "workerinput")
         self.collector = Collector()
@@ -175,7 +180,7 @@ class ReportingSession:
         target = session.config.stash.get(TARGET, None)
         self.results = model.Results(
             target=(target and target.base_url) or "the bundled reference server",
-            target_name=self.config.getoption(_dest("--target-name")), suite_version=__version__,
+            target_name=_value(self.config, "--target-name"), suite_version=__version__,
             started_at=self.started_at, duration=time.monotonic() - self.start, items=self.collector.results())
         if any(FUZZ in item.features for item in self.results.items):
             self.results.seed = fuzz_seed(self.config)
@@ -192,9 +197,15 @@ class ReportingSession:
         terminalreporter.section("stripe-conformance")
         for text, markup in terminal.lines(self.results, self.written, self.results.seed):
             terminalreporter.line(text, **markup)
-        # pytest's short summary would name each of these again
-        terminalreporter.reportchars = "".join(c for c in terminalreporter.reportchars
-                                               if c not in terminal.REPLACED_REPORT_CHARS)
+        if _all_reported(terminalreporter.stats):  # pytest's short summary would name each of them again
+            terminalreporter.reportchars = "".join(c for c in terminalreporter.reportchars
+                                                   if c not in terminal.REPLACED_REPORT_CHARS)
+
+
+def _all_reported(stats: dict) -> bool:
+    """Whether every test pytest's short summary would list is one of the results summarised."""
+    return all(getattr(report, "conformance", None) for category in ("failed", "error", "skipped", "xfailed",
+               "xpassed", "unsupported") for report in stats.get(category, ()))
 
 
 class JunitErrors:

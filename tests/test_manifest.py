@@ -99,6 +99,7 @@ def test_suggest_proposes_one_tag_entry_for_a_feature_missing_one_endpoint():
 
     results = Results(target="t", suite_version="0", started_at="x", items=[
         item("s1", ["search"]), item("s2", ["search", "errors"]), item("e1", ["errors"], Verdict.PASSED),
+        item("s3", ["search", "isolation"], Verdict.NOT_APPLICABLE),
         item("c1", ["capture"], Verdict.FAILED)])
     results.judge()
     lines = suggest(results)

@@ -175,7 +175,7 @@ def suggest(results: Results) -> list[str]:
 
 
 def _whole_tags(results: Results, unlisted: list[ItemResult]) -> list[tuple[str, str, list[ItemResult]]]:
-    """Tags whose every result is an unlisted unsupported verdict for one and the same endpoint, largest first."""
+    """Tags whose every judged result is an unlisted unsupported verdict for one and the same endpoint, largest first."""
     short = {item.id for item in unlisted if item.verdict is Verdict.UNSUPPORTED}
     by_tag: dict[str, list[ItemResult]] = defaultdict(list)
     for item in results.items:
@@ -184,9 +184,11 @@ def _whole_tags(results: Results, unlisted: list[ItemResult]) -> list[tuple[str,
                 by_tag[tag].append(item)
     whole = []
     for tag, items in by_tag.items():
-        endpoints = {item.missing_endpoint for item in items}
-        if len(items) > 1 and all(item.id in short for item in items) and len(endpoints) == 1 and None not in endpoints:
-            whole.append((tag, endpoints.pop(), items))
+        judged = [item for item in items if item.verdict is not Verdict.NOT_APPLICABLE]  # no verdict either way
+        endpoints = {item.missing_endpoint for item in judged}
+        if len(judged) > 1 and all(item.id in short for item in judged) and len(endpoints) == 1 \
+                and None not in endpoints:
+            whole.append((tag, endpoints.pop(), judged))
     return sorted(whole, key=lambda entry: (-len(entry[2]), entry[0]))
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import json
+from pathlib import Path
+
 
 from standins import breaking, run_suite
+from test_report import valid_results
 
 from conformance.launcher import BundledServer
 from conformance.outcomes import Verdict
@@ -65,6 +67,6 @@ def test_a_run_against_a_server_with_one_behaviour_broken_fails_naming_exactly_t
     assert after.returncode == 1
     named = {line.split()[1].rstrip(":") for line in after.stdout.splitlines() if line.startswith("REGRESSION ")}
     assert named == expected
-    gate = json.loads((tmp_path / "after" / "results.json").read_text())["gate"]
+    gate = valid_results(tmp_path / "after" / "results.json")["gate"]
     assert set(gate["regressions"]) == expected and gate["passed"] is False
-    assert gate["baseline"].startswith(f"{json.loads(open(baseline).read())['target']['base_url']} at ")
+    assert gate["baseline"].startswith(f"{valid_results(Path(baseline))['target']['base_url']} at ")

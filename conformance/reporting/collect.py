@@ -255,6 +255,7 @@ class Collector:
     def __init__(self) -> None:
         self.items: dict[str, ItemResult] = {}
         self.findings: dict[str, list[str]] = {}
+        self.seeds: set[int] = set()  # the fuzz seeds the items ran with, as each process reported it
 
     def add(self, report: pytest.TestReport) -> None:
         record = getattr(report, "conformance", None)
@@ -265,6 +266,8 @@ class Collector:
             if "item" not in record:
                 return
             item = self.items[report.nodeid] = ItemResult(verdict=Verdict.PASSED, **record["item"])
+        if record.get("seed") is not None:
+            self.seeds.add(record["seed"])
         item.duration += report.duration
         phase = record.get("phase")
         # The first phase that falls short decides: a setup error or skip, else the call's verdict;

@@ -129,6 +129,7 @@ class ReportingSession:
         self.start = time.monotonic()
         self.results: model.Results | None = None
         self.written: list[Path] = []
+        self.seed_warning: str | None = None
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -158,6 +159,8 @@ class ReportingSession:
             record = {"phase": to_plain(phase)}
             if call.when == "setup":
                 record["item"] = describe_item(item)
+                if item.get_closest_marker(FUZZ) is not None:  # the seed this process fuzzed with (an xdist worker's)
+                    record["seed"] = fuzz_seed(self.config)
             report.conformance = record
         return report
 
@@ -182,8 +185,11 @@ class ReportingSession:
             target=(target and target.base_url) or "the bundled reference server",
             target_name=_value(self.config, "--target-name"), suite_version=__version__,
             started_at=self.started_at, duration=time.monotonic() - self.start, items=self.collector.results())
-        if any(FUZZ in item.features for item in self.results.items):
-            self.results.seed = fuzz_seed(self.config)
+        seeds = self.collector.seeds
+        if seeds:
+            self.results.seed = min(seeds) if len(seeds) > 1 else next(iter(seeds))
+            if len(seeds) > 1:
+                self.seed_warning = f"the fuzz checks ran with different seeds: {', '.join(map(str, sorted(seeds)))}"
         gate = self.results.judge(self.manifest, self.baseline, strict(self.config),
                                   bool(self.config.getoption("strict_should", False)))
         if self.directory:
@@ -197,6 +203,8 @@ class ReportingSession:
         terminalreporter.section("stripe-conformance")
         for text, markup in terminal.lines(self.results, self.written, self.results.seed):
             terminalreporter.line(text, **markup)
+        if self.seed_warning:
+            terminalreporter.line(self.seed_warning, yellow=True)
         if _all_reported(terminalreporter.stats):  # pytest's short summary would name each of them again
             terminalreporter.reportchars = "".join(c for c in terminalreporter.reportchars
                                                    if c not in terminal.REPLACED_REPORT_CHARS)

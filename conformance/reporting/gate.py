@@ -67,6 +67,7 @@ class RootCause:
 
     heading: str
     endpoint: str
+    kind: str  # "missing" (the endpoint), "wrong" (its answers) or "warned" (a SHOULD missed)
     items: list[ItemResult] = field(default_factory=list)
 
 
@@ -79,7 +80,7 @@ def root_causes(items: list[ItemResult]) -> list[RootCause]:
         endpoint = item.endpoint or item.group
         kind = "missing" if item.verdict is Verdict.UNSUPPORTED else "warned" if item.verdict is Verdict.WARNED \
             else "wrong"
-        causes.setdefault((kind, endpoint), RootCause("", endpoint)).items.append(item)
+        causes.setdefault((kind, endpoint), RootCause("", endpoint, kind)).items.append(item)
     for (kind, endpoint), cause in causes.items():
         cause.heading = _heading(kind, endpoint, cause.items)
     return sorted(causes.values(), key=lambda cause: (-len(cause.items), cause.endpoint))

@@ -137,8 +137,7 @@ def _causes(results: Results) -> str:
     parts = ["<section id=\"failures\"><h2>What falls short, by endpoint</h2>"]
     for cause in causes:
         known = all(item.outcome is Outcome.EXPECTED_FAILURE for item in cause.items)
-        kind = "missing" if cause.items[0].verdict is Verdict.UNSUPPORTED else \
-            "warned" if cause.items[0].verdict is Verdict.WARNED else ""
+        kind = cause.kind
         items = "".join(_item(item) for item in cause.items)
         parts.append(f"<details class=\"cause {kind}{' known' if known else ''}\"{'' if known or kind == 'missing' else ' open'}>"
                      f"<summary><h3>{esc(cause.heading)}</h3>{' <span class=muted>(known)</span>' if known else ''}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from conformance.outcomes import Outcome, Verdict
 from conformance.reporting import gate
 from conformance.reporting.markdown import compliance_line, counts_line
 from conformance.reporting.results import Results
@@ -28,6 +29,8 @@ def lines(results: Results, written: list[Path], seed: int | None) -> list[tuple
         out.append(("worst endpoints: " + "; ".join(f"{tally.name} {tally.percent()} ({tally.shortfalls} short)"
                                                     for tally in worst), {}))
     out += _not_applicable(results)
+    out += [(f"WARNED {item.id}: {item.why}", {"yellow": True}) for item in results.items
+            if item.outcome is Outcome.WARNED]
     out += [(line, {"red": not line.startswith(("IMPROVEMENT", "    replay", "SHOULD"))})
             for line in gate.explain(results, seed)]
     out.append((_verdict(results), {"bold": True, "green": good, "red": not good}))
@@ -40,7 +43,7 @@ def lines(results: Results, written: list[Path], seed: int | None) -> list[tuple
 def _not_applicable(results: Results) -> list[tuple[str, dict[str, bool]]]:
     reasons: dict[str, list[str]] = {}
     for item in results.items:
-        if item.verdict.value == "not-applicable":
+        if item.verdict is Verdict.NOT_APPLICABLE:
             reasons.setdefault(item.detail or "no reason given", []).append(item.id)
     return [(f"not applicable ({len(ids)}): {reason}: {', '.join(ids)}", {"yellow": True})
             for reason, ids in sorted(reasons.items())]
@@ -48,7 +51,7 @@ def _not_applicable(results: Results) -> list[tuple[str, dict[str, bool]]]:
 
 def _verdict(results: Results) -> str:
     state = results.gate
-    expected = sum(1 for item in results.items if item.outcome.value == "expected-failure")
+    expected = sum(1 for item in results.items if item.outcome is Outcome.EXPECTED_FAILURE)
     parts = [f"{expected} expected failures"] if results.manifest else []
     parts.append(f"{len(state.unlisted)} shortfalls {'not in the manifest' if results.manifest else 'in all'}")
     if results.manifest:

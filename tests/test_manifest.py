@@ -200,3 +200,23 @@ def test_the_docs_manifest_example_and_the_readmes_gating_example_name_what_exis
     gating = readme.split("## Reports, known failures and baselines", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
     named = [word for word in gating.split() if word.endswith((".yaml", ".json"))]
     assert "examples/known-failures.yaml" in named and (CHECKOUT / "examples" / "known-failures.yaml").is_file()
+
+
+def test_the_known_failures_commands_are_stripe_conformance_subcommands(tmp_path):
+    import subprocess
+    import sys
+
+    bad = write(tmp_path, "no-such-scenario: a reason\n'fuzz:GET /v1/nowhere:not_a_server_error': a reason\n")
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "conformance.cli", *args], capture_output=True, text=True,
+                              timeout=60)
+
+    checked = cli("check-manifest", str(bad))
+    assert checked.returncode == 4 and "Traceback" not in checked.stderr
+    assert [line.split(": ")[2] for line in checked.stderr.splitlines()[:2]] == [
+        "'no-such-scenario'", "'fuzz:GET /v1/nowhere:not_a_server_error'"]
+    stored = str(TARGETS / "localstripe.results.json")
+    assert cli("gate", stored, "--expect-failures", str(TARGETS / "localstripe.yaml")).returncode == 0
+    suggested = cli("suggest", stored)
+    assert suggested.returncode == 0 and "TODO" in suggested.stdout

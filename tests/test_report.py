@@ -248,6 +248,11 @@ def test_operation_with_findings(request):
     outcomes.set_verdict(request.node, ItemVerdict(Verdict.FAILED))
     raise AssertionError("Schemathesis found 1 distinct failure\\n\\n- ST101 Server error\\n\\n[500] Internal Server Error:\\n\\n    curl -X TRACE http://t/v1/things")
 
+def test_operation_listed_findings(request):
+    request.node.conformance_findings = ["fuzz:TRACE /v1/things/{id}:unsupported_method"]
+    outcomes.set_verdict(request.node, ItemVerdict(Verdict.FAILED))
+    raise AssertionError("Schemathesis found 1 distinct failure")
+
 def test_operation_warned(request):
     outcomes.set_verdict(request.node, ItemVerdict(Verdict.WARNED, warnings=("should name the param",)))
 
@@ -305,6 +310,7 @@ def test_items_are_read_by_the_verdict_they_record_and_others_by_pytests_outcome
                         "test_operation_worded_like_unsupported": ("not-applicable", "not-applicable"),
                         "fuzz:TRACE /v1/things:unsupported_method": ("failed", "expected-failure"),
                         "fuzz:POST /v1/things:stripe_error_envelope": ("failed", "failed"),
+                        "fuzz:TRACE /v1/things/{id}:unsupported_method": ("failed", "expected-failure"),
                         "test_operation_warned": ("warned", "warned"),
                         "test_operation_harness_error": ("harness-error", "harness-error"),
                         "test_operation_known_gap": ("failed", "expected-failure"),
@@ -326,6 +332,7 @@ def test_items_are_read_by_the_verdict_they_record_and_others_by_pytests_outcome
         "NOT IN MANIFEST HARNESS-ERROR test_contract.py::test_operation_harness_error: timed out after 2 s",
         "NOT IN MANIFEST HARNESS-ERROR test_contract.py::test_operation_needs_fixture: RuntimeError: fixture broke"]
     assert "    replay: curl -X TRACE http://t/v1/things" in result.stdout
+    assert "3 xfailed" in result.stdout  # a fuzz check whose every finding is listed is an expected failure
     # each shortfall once: pytest's own short summary does not name them again
     assert "short test summary" not in result.stdout
     suite = ElementTree.parse(tmp_path / "junit.xml").find("testsuite")

@@ -156,6 +156,8 @@ class ReportingSession:
             phase = phase_record(item, call, report, declared)
             if phase and declared is not None:
                 phase["declared"] = declared or "expected to fail (no reason given)"
+            if phase and phase.get("findings") and report.failed and self.manifest is not None:
+                self._expect_findings(report, phase["findings"], describe_item(item)["features"])
             record = {"phase": to_plain(phase)}
             if call.when == "setup":
                 record["item"] = describe_item(item)
@@ -163,6 +165,16 @@ class ReportingSession:
                     record["seed"] = fuzz_seed(self.config)
             report.conformance = record
         return report
+
+    def _expect_findings(self, report: pytest.TestReport, findings: list[str], features: list[str]) -> None:
+        """A fuzz check whose every finding the manifest lists is an expected failure, as a listed scenario is.
+
+        Its findings are known only once it ran, so it is judged here rather than marked beforehand.
+        """
+        reasons = [self.manifest.reason_for(finding, features) for finding in findings]
+        if all(reason is not None for reason in reasons):
+            report.outcome = "skipped"
+            report.wasxfail = f"known failure: {reasons[0]}"
 
     def pytest_report_teststatus(self, report: pytest.TestReport, config: pytest.Config):
         phase = (getattr(report, "conformance", None) or {}).get("phase") or {}

@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ElementTree
 from datetime import datetime
 from html.parser import HTMLParser
 
+import jsonschema
 import pytest
 from pathlib import Path
 
@@ -205,6 +206,7 @@ def test_a_written_results_file_follows_the_schema_and_reads_back_the_same(tmp_p
     written = model.write_all(results, tmp_path)
     assert [path.name for path in written] == ["results.json", "report.md", "report.html"]
     data = valid_results(tmp_path / "results.json")
+    jsonschema.Draft202012Validator.check_schema(model.schema())  # the published schema is itself valid
     again = model.load(tmp_path / "results.json")
     assert again.to_dict() == data
     assert again.items[0].evidence.response.headers == {"X-Evil": HOSTILE}

@@ -40,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.add_parser("list", help="list the scenarios: id, features, title")
 
+    from conformance.reporting import commands as reporting  # gate, suggest, check-manifest: stored results
+
+    reporting.add_parsers(commands)
+
     args, extra = parser.parse_known_args(argv)
     if args.command == "run":
         return run_suite(args, extra)
@@ -49,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         return serve_main(extra, prog="stripe-conformance serve")
     if extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.command in reporting.USER_COMMANDS:
+        return reporting.run(args)
     return list_scenarios()
 
 

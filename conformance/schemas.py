@@ -18,9 +18,13 @@ from referencing.jsonschema import DRAFT202012
 from conformance.resources import schemas_dir, walk
 
 
+FILE_FORMATS = ".schema.json"  # the suite's own file formats (results.schema.json), not Stripe objects
+
+
 @lru_cache(maxsize=None)
 def _files() -> dict[str, object]:
-    return {node.name.removesuffix(".json"): node for node in walk(schemas_dir(), (".json",))}
+    return {node.name.removesuffix(".json"): node for node in walk(schemas_dir(), (".json",))
+            if not node.name.endswith(FILE_FORMATS)}
 
 
 def names() -> list[str]:

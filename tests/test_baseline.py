@@ -2,34 +2,44 @@
 
 from __future__ import annotations
 
-import json
+from pathlib import Path
+
 
 from standins import breaking, run_suite
+from test_report import valid_results
 
 from conformance.launcher import BundledServer
-from conformance.reporting import outcomes
-from conformance.reporting.baseline import compare
-from conformance.reporting.model import ItemResult, Results
+from conformance.outcomes import Verdict
+from conformance.reporting.results import ItemResult, Results
 from conformance.scenario import load_all
 
 BROKEN_REASON = "abandoned"
 FEATURE = "cancel"
 
 
-def results(**verdicts: str) -> Results:
+def results(**verdicts: Verdict) -> Results:
     items = [ItemResult(id=name, kind="scenario", group="g", title=name, verdict=verdict)
              for name, verdict in verdicts.items()]
     return Results(target="t", suite_version="0", started_at="2026-01-01T00:00:00+00:00", items=items)
 
 
 def test_regressions_are_passes_that_fall_short_and_improvements_the_reverse():
-    before = results(a=outcomes.PASS, b=outcomes.PASS, c=outcomes.FAIL, d=outcomes.UNSUPPORTED, e=outcomes.PASS,
-                     f=outcomes.PASS, g=outcomes.SKIP)
-    after = results(a=outcomes.FAIL, b=outcomes.UNSUPPORTED, c=outcomes.PASS, d=outcomes.PASS, e=outcomes.PASS,
-                    g=outcomes.PASS, new=outcomes.FAIL)
-    comparison = compare(before, after)
-    assert comparison.regressions == ["a", "b"]
+    before = results(a=Verdict.PASSED, b=Verdict.PASSED, c=Verdict.FAILED, d=Verdict.UNSUPPORTED, e=Verdict.PASSED,
+                     f=Verdict.PASSED, g=Verdict.NOT_APPLICABLE, h=Verdict.WARNED, i=Verdict.PASSED)
+    after = results(a=Verdict.FAILED, b=Verdict.UNSUPPORTED, c=Verdict.PASSED, d=Verdict.WARNED, e=Verdict.PASSED,
+                    g=Verdict.PASSED, h=Verdict.FAILED, i=Verdict.WARNED, new=Verdict.FAILED)
+    comparison = after.compare(before)
+    assert comparison.regressions == ["a", "b", "h"]
     assert comparison.improvements == ["c", "d"]
+    assert comparison.should_regressions == ["i"]
+
+
+def test_a_should_regression_fails_the_gate_only_with_strict_should():
+    before = results(a=Verdict.PASSED, b=Verdict.PASSED)
+    after = results(a=Verdict.WARNED, b=Verdict.PASSED)
+    assert after.judge(baseline=before).passed
+    assert after.gate.should_regressions == ["a"]
+    assert not after.judge(baseline=before, strict_should=True).passed
 
 
 def refuses_abandoned(method: str, path: str, form: dict[str, str]):
@@ -57,6 +67,6 @@ def test_a_run_against_a_server_with_one_behaviour_broken_fails_naming_exactly_t
     assert after.returncode == 1
     named = {line.split()[1].rstrip(":") for line in after.stdout.splitlines() if line.startswith("REGRESSION ")}
     assert named == expected
-    gate = json.loads((tmp_path / "after" / "results.json").read_text())["gate"]
+    gate = valid_results(tmp_path / "after" / "results.json")["gate"]
     assert set(gate["regressions"]) == expected and gate["passed"] is False
-    assert gate["baseline"].startswith(f"{json.loads(open(baseline).read())['target']['base_url']} at ")
+    assert gate["baseline"].startswith(f"{valid_results(Path(baseline))['target']['base_url']} at ")

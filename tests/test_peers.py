@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import socket
 import sys
 from pathlib import Path
 
 import pytest
 from standins import not_found, run_suite
-from test_report import Page
+from test_report import Page, valid_results
 
 from conformance import __version__
 from conformance.peers import runner
 from conformance.peers.localstripe import LOCALSTRIPE
-from conformance.reporting import model, outcomes, readme
+from conformance.outcomes import Verdict
+from conformance.reporting import markdown
+from conformance.reporting import results as model
 from conformance.scenario import load_all
 
 CHECKOUT = Path(__file__).resolve().parent.parent
@@ -29,24 +30,27 @@ def test_a_target_with_nothing_implemented_gives_a_clean_report_of_unsupported_e
                            "--report", str(tmp_path), timeout=120)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "INTERNALERROR" not in result.stdout + result.stderr and "Traceback" not in result.stdout
-    results = json.loads((tmp_path / "results.json").read_text())
+    results = valid_results(tmp_path / "results.json")
     assert results["duration"] < 10
     items = {item["id"]: item for item in results["results"]}
     assert set(items) == {scenario.id for scenario in load_all()}
     for scenario in load_all():
         # a scenario whose first request wants something else than a 404 gets no further
         if 404 not in _statuses(scenario.steps[0]):
-            assert items[scenario.id]["verdict"] == outcomes.UNSUPPORTED, items[scenario.id]
-    unsupported = [item for item in items.values() if item["verdict"] == outcomes.UNSUPPORTED]
-    reporters = [item for item in unsupported if item["failure"]]
-    # each missing endpoint is reported once, with the request and the 404; the others name that report
-    assert len({item["failure"]["endpoint"] for item in reporters}) == len(reporters) > 0
+            assert items[scenario.id]["verdict"] == Verdict.UNSUPPORTED.value, items[scenario.id]
+    unsupported = [item for item in items.values() if item["verdict"] == Verdict.UNSUPPORTED.value]
+    reporters = [item for item in unsupported if item["evidence"] and item["evidence"]["response"]]
+    # every result names the endpoint it lacks; an exchange that shows it is shown once per endpoint
+    assert unsupported and all(item["missing_endpoint"] for item in unsupported)
+    assert len({item["missing_endpoint"] for item in reporters}) == len(reporters)
     for item in reporters:
-        assert item["failure"]["response"]["status"] == 404
-        assert item["failure"]["request"]["method"] in ("GET", "POST", "DELETE")
-    for item in unsupported:
-        if not item["failure"]:
-            assert "not implemented by the target (reported once, by scenario" in item["detail"]
+        assert item["evidence"]["response"]["status"] == 404
+        assert item["evidence"]["request"]["method"] in ("GET", "POST", "DELETE")
+    # the totals count each missing endpoint once, with the checks behind it
+    missing = {entry["endpoint"]: entry["checks"] for entry in results["totals"]["unsupported_endpoints"]}
+    assert set(missing) == {item["missing_endpoint"] for item in unsupported}
+    assert sum(missing.values()) == len(unsupported)
+    assert f"{len(missing)} endpoints unsupported ({len(unsupported)} checks behind them)" in result.stdout
     page = Page((tmp_path / "report.html").read_text())
     assert len(page.all("span", **{"class": "o-unsupported"})) > len(unsupported)  # badges in rows and header
 
@@ -92,6 +96,6 @@ def test_localstripe_runs_with_an_empty_store_on_the_port_it_is_given():
 def test_the_readme_table_is_generated_from_the_committed_localstripe_results():
     """Regenerate with: python -m conformance.peers.localstripe --update"""
     results = model.load(CHECKOUT / LOCALSTRIPE.results)
-    expected = readme.render(results, LOCALSTRIPE.name, LOCALSTRIPE.results.as_posix())
-    assert readme.extract((CHECKOUT / "README.md").read_text(), LOCALSTRIPE.name) == expected
+    expected = markdown.render_region(results, LOCALSTRIPE.name, LOCALSTRIPE.results.as_posix())
+    assert markdown.extract_region((CHECKOUT / "README.md").read_text(), LOCALSTRIPE.name) == expected
     assert results.gate.passed and results.manifest == LOCALSTRIPE.manifest.as_posix()

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from conformance.launcher import BundledServer
 from conformance.reporting import gate as gates
-from conformance.reporting import model, readme
+from conformance.reporting import markdown
+from conformance.reporting import results as model
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 
@@ -110,8 +111,8 @@ def update_committed(peer: Peer, report: Path, readme_path: Path) -> None:
         raise PeerError("the run did not pass its manifest; nothing is updated:\n" + "\n".join(gates.explain(results)))
     shutil.copyfile(report / "results.json", CHECKOUT / peer.results)
     text = readme_path.read_text(encoding="utf-8")
-    region = readme.render(results, peer.name, peer.results.as_posix())
-    readme_path.write_text(readme.replace(text, peer.name, region), encoding="utf-8")
+    region = markdown.render_region(results, peer.name, peer.results.as_posix())
+    readme_path.write_text(markdown.replace_region(text, peer.name, region), encoding="utf-8")
     print(f"updated {peer.results} and the {peer.name} table in {readme_path}", file=sys.stderr)
 
 

@@ -1,9 +1,9 @@
 """Reports of a conformance run, known-failures manifests and baseline gating.
 
-One module per job: :mod:`model` (the results file), :mod:`outcomes` (verdicts and outcomes),
-:mod:`collect` (results from pytest's reports), :mod:`manifest` (known failures),
-:mod:`baseline` (regressions against an earlier run), :mod:`gate` (whether the run passes),
-:mod:`tally` (counts and percentages), the writers :mod:`json_report`, :mod:`markdown`,
-:mod:`html`, :mod:`readme`, the pytest options in :mod:`plugin` and the offline commands
-in :mod:`commands` (``python -m conformance.reporting``).
+:mod:`results` is the one results model (``results.json``, typed with conformance/outcomes.py:
+tally, comparison and gate as methods), :mod:`collect` builds it from pytest's reports,
+:mod:`manifest` reads known failures, :mod:`gate` says why a run passes or fails and groups
+shortfalls by root cause, :mod:`markdown`, :mod:`html` and :mod:`terminal` show it, :mod:`plugin`
+holds the pytest options and :mod:`commands` the offline commands (``stripe-conformance gate``,
+``suggest``, ``check-manifest``; ``python -m conformance.reporting`` too).
 """

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conformance import engine, launcher
+from conformance import engine, launcher, outcomes
 from conformance.scenario import Scenario, load_all
 from conformance.target import DEFAULT_TIMEOUT, Client, Exchange, HarnessError, Keys, probe
 
@@ -92,7 +92,7 @@ class TargetSession:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[TARGET] = TargetSession.from_config(config)
-    config.addinivalue_line("markers", "scenario: a documented-behaviour scenario from fixtures/scenarios")
+    config.addinivalue_line("markers", "scenario: a documented-behaviour scenario from scenarios/")
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -151,6 +151,11 @@ class ScenarioItem(pytest.Item):
             raise
         except engine.MissingKey as exc:
             pytest.skip(str(exc))
+        if self.record.warnings:  # every MUST held; the SHOULDs missed fail the run only with --strict-should
+            outcomes.set_verdict(self, outcomes.ItemVerdict(outcomes.Verdict.WARNED, warnings=tuple(self.record.warnings)))
+            if self.config.getoption("strict_should", default=False):
+                pytest.fail("SHOULD missed (--strict-should):\n" + "\n".join(f"  - {w}" for w in self.record.warnings),
+                            pytrace=False)
 
     def _wrong_answer(self, unsupported: engine.Unsupported) -> engine.ScenarioFailure:
         step = next(step for step in self.scenario.steps if step.endpoint == unsupported.endpoint)

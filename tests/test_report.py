@@ -15,7 +15,6 @@ from standins import run_suite
 
 from conformance import __version__
 from conformance.reporting import html, markdown, outcomes, tally
-from conformance.reporting.collect import scenario_group
 from conformance.reporting.model import ItemResult, Results
 from conformance.reporting.text import md_cell, md_fence
 from conformance.scenario import load_all
@@ -74,7 +73,7 @@ def test_the_report_directory_holds_the_three_files_and_the_results_say_what_ran
         assert item["outcome"] == outcomes.PASS and item["verdict"] == outcomes.PASS
         assert item["features"] == list(scenario.features)
         assert item["sources"][0]["quote"] == scenario.sources[0]["quote"]
-        assert item["group"] == scenario_group(scenario.file)
+        assert item["group"] == scenario.operation
         assert item["duration"] > 0
     fuzzed = [item for item in results["results"] if item["kind"] != "scenario"]
     assert fuzzed and all("fuzz" in item["features"] and item["outcome"] == outcomes.PASS for item in fuzzed)
@@ -114,7 +113,7 @@ def test_junit_names_each_scenario_by_id_in_its_endpoint_class_with_features_and
     cases = {case.get("name"): case for case in ElementTree.parse(out / "junit.xml").iter("testcase")}
     for scenario in load_all():
         case = cases[scenario.id]
-        assert case.get("classname") == scenario_group(scenario.file).replace("/", ".")
+        assert case.get("classname") == scenario.operation.replace("/", ".")
         properties = {p.get("name"): p.get("value") for p in case.iter("property")}
         assert properties["features"] == ",".join(scenario.features)
         source = scenario.sources[0]

@@ -28,20 +28,13 @@ def describe_item(item: pytest.Item) -> dict[str, Any]:
     """What a report says about the item itself: id, group, title, tags, sources."""
     if isinstance(item, ScenarioItem):
         scenario = item.scenario
-        return {"id": scenario.id, "kind": "scenario", "group": scenario_group(scenario.file), "title": scenario.title,
+        return {"id": scenario.id, "kind": "scenario", "group": scenario.operation, "title": scenario.title,
                 "features": list(scenario.features), "sources": [dict(source) for source in scenario.sources],
                 "endpoints": list(scenario.endpoints), "nodeid": item.nodeid}
     # Any other test (a fuzzed operation, say) is one result; the ``fuzz`` marker tags and groups it.
     fuzz = item.get_closest_marker(FUZZ) is not None
     return {"id": generic_id(item.nodeid), "kind": "test", "group": FUZZ if fuzz else _module(item.nodeid),
             "title": item.name, "features": [FUZZ] if fuzz else [], "nodeid": item.nodeid}
-
-
-def scenario_group(file: str) -> str:
-    """``scenarios/payment_intents/capture.yaml`` -> ``payment_intents/capture``."""
-    path = PurePosixPath(file)
-    parts = path.with_suffix("").parts
-    return "/".join(parts[1:] if parts and parts[0] == "scenarios" else parts)
 
 
 def generic_id(nodeid: str) -> str:

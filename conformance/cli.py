@@ -39,6 +39,11 @@ def main(argv: list[str] | None = None) -> int:
                         "serve --help lists its options")
 
     commands.add_parser("list", help="list the scenarios: id, features, title")
+    check = commands.add_parser("check", help="validate scenario files; one line per problem, exit 1 if any")
+    check.add_argument("path", nargs="?", help="a scenarios folder or a file in one (default: the suite's)")
+    export = commands.add_parser("export", help="write every scenario, setups and cases expanded, as plain JSON")
+    export.add_argument("path", nargs="?", help="a scenarios folder (default: the suite's)")
+    export.add_argument("--output", "-o", help="file to write (default: standard output)")
 
     args, extra = parser.parse_known_args(argv)
     if args.command == "run":
@@ -50,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.command in ("check", "export"):
+        from conformance import check as checking
+
+        return checking.run_check(args.path) if args.command == "check" else checking.run_export(args.path, args.output)
     return list_scenarios()
 
 

@@ -29,6 +29,8 @@ OPTIONS = [
     ("--target-timeout", "STRIPE_CONFORMANCE_TIMEOUT", f"seconds to wait for each answer (default {DEFAULT_TIMEOUT:g})"),
     ("--features", "STRIPE_CONFORMANCE_FEATURES", "run only scenarios with one of these comma-separated feature tags"),
     ("--skip-features", "STRIPE_CONFORMANCE_SKIP_FEATURES", "leave out scenarios with any of these comma-separated tags"),
+    ("--lacks", "STRIPE_CONFORMANCE_LACKS", "account capabilities the target lacks (scenarios/features.yaml), comma-separated:"
+                                            " scenarios requiring them are not applicable"),
 ]
 
 TARGET = pytest.StashKey["TargetSession"]()
@@ -136,6 +138,11 @@ class ScenarioItem(pytest.Item):
 
     def runtest(self) -> None:
         target = self.config.stash[TARGET]
+        lacking = sorted(set(self.scenario.requires) & _tags(option(self.config, "--lacks")))
+        if lacking:
+            reason = f"needs the account capability {', '.join(lacking)}, which the run declared lacking (--lacks)"
+            outcomes.set_verdict(self, outcomes.ItemVerdict(outcomes.Verdict.NOT_APPLICABLE, detail=reason))
+            pytest.skip(reason)
         for endpoint in self.scenario.endpoints:
             if endpoint in target.unsupported:
                 self.unsupported_endpoint = endpoint

@@ -91,8 +91,10 @@ def _strip_codes(status, headers, payload):
 
 
 def test_without_codes_inferred_codes_warn_and_documented_codes_fail(reference_server):
-    must = [s for s in load_all() if any(_error_keys(step.expect) for step in s.steps)]
-    should_only = [s for s in load_all() if s not in must and any(_error_keys(step.should) for step in s.steps)]
+    # branches (when) run only if the target makes that choice, so only unconditional steps decide
+    must = [s for s in load_all() if any(_error_keys(step.expect) for step in s.steps if step.when is None)]
+    should_only = [s for s in load_all() if not any(_error_keys(step.expect) for step in s.steps)
+                   and any(_error_keys(step.should) for step in s.steps if step.when is None)]
     must_codes = {step.expect["body"]["error"]["code"] for s in must for step in s.steps
                   if "code" in _error_keys(step.expect) and isinstance(step.expect["body"]["error"]["code"], str)}
     assert {"parameter_missing", "resource_missing", "card_declined"} <= must_codes
@@ -116,3 +118,25 @@ def _fails(scenario, client) -> bool:
     except engine.ScenarioFailure:
         return True
     return False
+
+
+# -- the run, as a user starts it -----------------------------------------------------------------
+
+def test_a_run_with_only_should_misses_passes(reference_server):
+    from standins import run_suite
+
+    with StandIn(forwarding(reference_server.base_url, _strip_codes)) as stand_in:
+        result = run_suite("--base-url", stand_in.base_url, "--no-fuzz", "-k", "pi-cancel-canceled-refused or "
+                           "pi-capture-canceled-refused", "-p", "no:cacheprovider")
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "2 passed" in result.stdout
+
+
+def test_a_run_declaring_a_capability_lacking_reports_those_scenarios_not_applicable(reference_server):
+    from standins import run_suite
+
+    result = run_suite("--base-url", reference_server.base_url, "--no-fuzz", "--features", "increment_authorization",
+                       "--lacks", "ic_plus_pricing", "-rs", "-p", "no:cacheprovider")
+    needing = [s for s in load_all() if "ic_plus_pricing" in s.requires]
+    assert result.returncode in (0, 5) and f"{len(needing)} skipped" in result.stdout, result.stdout[-2000:]
+    assert "needs the account capability ic_plus_pricing" in result.stdout

@@ -51,7 +51,7 @@ class Step:
     query: dict[str, Any] | None
     headers: dict[str, str]
     key: str
-    expect: dict[str, Any]  # the MUST expectations; ``status`` always a list of statuses
+    expect: dict[str, Any]  # the MUST expectations; ``status`` a status or a list ("4xx" spelled out)
     save: dict[str, str]
     retry: dict[str, float] | None
     should: dict[str, Any] = field(default_factory=dict)  # the SHOULD expectations: status, body, headers
@@ -115,7 +115,8 @@ def parse(document: dict[str, Any], file: str) -> Scenario:
 def _step(index: int, raw: dict[str, Any]) -> Step:
     request = raw["request"]
     expect = {key: value for key, value in raw["expect"].items() if key != "should"}
-    expect["status"] = statuses(expect["status"])
+    if expect["status"] == CLIENT_ERROR:
+        expect["status"] = statuses(CLIENT_ERROR)
     should = dict(raw["expect"].get("should", {}))
     if "status" in should:
         should["status"] = statuses(should["status"])

@@ -72,7 +72,7 @@ def test_the_report_directory_holds_the_three_files_and_the_results_say_what_ran
         item = scenarios[scenario.id]
         assert item["outcome"] == outcomes.PASS and item["verdict"] == outcomes.PASS
         assert item["features"] == list(scenario.features)
-        assert item["sources"][0]["quote"] == scenario.sources[0]["quote"]
+        assert item["sources"][0] == dict(scenario.sources[0])
         assert item["group"] == scenario.operation
         assert item["duration"] > 0
     fuzzed = [item for item in results["results"] if item["kind"] != "scenario"]

@@ -7,6 +7,7 @@ with a reason, none new unlisted), and ``when`` branches on variables an earlier
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from collections import Counter
@@ -80,6 +81,23 @@ def export(root: Traversable) -> dict[str, Any]:
     if loader.problems:
         raise ScenarioFormatError(f"{loader.problems[0]} (stripe-conformance check lists every problem)")
     return {"format": FORMAT, "scenarios": sorted(plain, key=lambda document: document["id"])}
+
+
+class UsageParser(argparse.ArgumentParser):
+    """A usage mistake is one line and exit code 4, the project's code for usage errors."""
+
+    def error(self, message: str):
+        self.exit(4, f"{self.prog}: {message}\n")
+
+
+def main(command: str, argv: list[str]) -> int:
+    """``stripe-conformance check [PATH]`` or ``export [PATH] [--output FILE]``."""
+    parser = UsageParser(prog=f"stripe-conformance {command}", description=__doc__)
+    parser.add_argument("path", nargs="?", help="a scenarios folder or a file in one (default: the suite's)")
+    if command == "export":
+        parser.add_argument("--output", "-o", help="file to write (default: standard output)")
+    args = parser.parse_args(argv)
+    return run_check(args.path) if command == "check" else run_export(args.path, args.output)
 
 
 def run_check(path: str | None) -> int:

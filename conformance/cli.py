@@ -23,6 +23,12 @@ RUN_OPTIONS = [
 ]
 
 
+SCENARIO_COMMANDS = {
+    "check": "validate scenario files (check --help); one line per problem, exit 1 if any",
+    "export": "write every scenario, setups and cases expanded, as plain JSON (export --help)",
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="stripe-conformance", description=__doc__)
     parser.add_argument("--version", action="version", version=f"stripe-conformance {__version__}")
@@ -39,13 +45,14 @@ def main(argv: list[str] | None = None) -> int:
                         "serve --help lists its options")
 
     commands.add_parser("list", help="list the scenarios: id, features, title")
-    check = commands.add_parser("check", help="validate scenario files; one line per problem, exit 1 if any")
-    check.add_argument("path", nargs="?", help="a scenarios folder or a file in one (default: the suite's)")
-    export = commands.add_parser("export", help="write every scenario, setups and cases expanded, as plain JSON")
-    export.add_argument("path", nargs="?", help="a scenarios folder (default: the suite's)")
-    export.add_argument("--output", "-o", help="file to write (default: standard output)")
+    for name, help_text in SCENARIO_COMMANDS.items():  # their options belong to conformance.check
+        commands.add_parser(name, add_help=False, help=help_text)
 
     args, extra = parser.parse_known_args(argv)
+    if args.command in SCENARIO_COMMANDS:
+        from conformance import check
+
+        return check.main(args.command, extra)
     if args.command == "run":
         return run_suite(args, extra)
     if args.command == "serve":
@@ -55,10 +62,6 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    if args.command in ("check", "export"):
-        from conformance import check as checking
-
-        return checking.run_check(args.path) if args.command == "check" else checking.run_export(args.path, args.output)
     return list_scenarios()
 
 

@@ -168,17 +168,12 @@ def _split_ordering(expect: dict[str, Any], should: dict[str, Any]) -> None:
         return
     data = body["data"]
     if isinstance(data, list) and all(isinstance(item, dict) and set(item) == {"id"} for item in data):
-        body["data"] = {"$length": len(data), **_contains_all(data)}
+        body["data"] = {"$length": len(data), "$contains_all": data}
         should.setdefault("body", {})["data"] = data
     elif isinstance(data, dict) and "$in_order" in data:
         ordered = data.pop("$in_order")
-        data.update(_contains_all(ordered))
+        data["$contains_all"] = ordered
         should.setdefault("body", {})["data"] = {"$in_order": ordered}
-
-
-def _contains_all(items: list[Any]) -> dict[str, Any]:
-    # a list holding each: $each cannot say it; one $contains per item, nested through $not-free allOf
-    return {"$contains_all": items}
 
 
 # -- sources ------------------------------------------------------------------------------------

@@ -23,6 +23,12 @@ RUN_OPTIONS = [
 ]
 
 
+SCENARIO_COMMANDS = {
+    "check": "validate scenario files (check --help); one line per problem, exit 1 if any",
+    "export": "write every scenario, setups and cases expanded, as plain JSON (export --help)",
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="stripe-conformance", description=__doc__)
     parser.add_argument("--version", action="version", version=f"stripe-conformance {__version__}")
@@ -39,12 +45,18 @@ def main(argv: list[str] | None = None) -> int:
                         "serve --help lists its options")
 
     commands.add_parser("list", help="list the scenarios: id, features, title")
+    for name, help_text in SCENARIO_COMMANDS.items():  # their options belong to conformance.check
+        commands.add_parser(name, add_help=False, help=help_text)
 
     from conformance.reporting import commands as reporting  # gate, suggest, check-manifest: stored results
 
     reporting.add_parsers(commands)
 
     args, extra = parser.parse_known_args(argv)
+    if args.command in SCENARIO_COMMANDS:
+        from conformance import check
+
+        return check.main(args.command, extra)
     if args.command == "run":
         return run_suite(args, extra)
     if args.command == "serve":

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance import matchers
-from conformance.scenario import KEY_ROLES, Scenario, Step
+from conformance.scenario import CLIENT_ERRORS, KEY_ROLES, Scenario, Step, cite
 from conformance.target import Client, Exchange, HarnessError
 
 _VAR = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -24,8 +24,10 @@ UNSUPPORTED_STATUSES = (404, 405, 501)
 
 
 class ScenarioFailure(AssertionError):
-    def __init__(self, scenario: Scenario, step: Step, exchange: Exchange, problems: list[str]):
+    def __init__(self, scenario: Scenario, step: Step, exchange: Exchange, problems: list[str],
+                 warnings: list[str] | None = None):
         self.scenario, self.step, self.exchange, self.problems = scenario, step, exchange, problems
+        self.warnings = list(warnings or [])  # SHOULD misses before the failure, for the report
         super().__init__(self.report())
 
     def summary(self) -> str:
@@ -36,8 +38,8 @@ class ScenarioFailure(AssertionError):
         lines = [f"scenario {self.scenario.id}: {self.scenario.title}",
                  f"failed at {self.step.name!r} ({self.step.endpoint})"]
         lines += [f"  - {problem}" for problem in self.problems]
-        source = self.scenario.sources[0]
-        lines.append(f"documented: \"{source['quote']}\" ({source.get('url') or source.get('seed')})")
+        lines.append(f"documented: {cite(self.scenario.sources[0])}")
+        lines += [f"SHOULD missed: {warning}" for warning in self.warnings]
         lines.append("exchange:")
         lines += ["  " + line for line in self.exchange.describe().splitlines()]
         return "\n".join(lines)
@@ -64,6 +66,7 @@ class Run:
     scenario: Scenario
     exchanges: list[Exchange] = field(default_factory=list)
     variables: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # the SHOULD expectations the target missed
 
 
 def run(scenario: Scenario, client: Client, record: Run | None = None, answered: set[str] | None = None) -> Run:
@@ -77,10 +80,41 @@ def run(scenario: Scenario, client: Client, record: Run | None = None, answered:
     record.variables.setdefault("run", secrets.token_hex(6))
     record.variables.setdefault("now", int(time.time()))
     for step in scenario.steps:
+        if not _applies(step, record.variables):
+            continue
         exchange = _perform(scenario, step, client, record, answered)
+        record.warnings += [f"{step.name}: {problem}" for problem in shortfalls(step, exchange, record.variables)]
         for name, path in step.save.items():
             record.variables[name] = _dig(exchange.body, path)
     return record
+
+
+def _applies(step: Step, variables: dict[str, Any]) -> bool:
+    """A step with ``when`` runs only if the answers saved so far match it (a branch on Stripe's choice)."""
+    for name, wanted in (step.when or {}).items():
+        if name not in variables:
+            raise HarnessError(f"step {step.name!r} branches on {{{name}}}, which no earlier step saved")
+        if matchers.mismatches(substitute(wanted, variables), variables[name], name):
+            return False
+    return True
+
+
+def shortfalls(step: Step, exchange: Exchange, variables: dict[str, Any]) -> list[str]:
+    """Every SHOULD expectation of the step that the response misses (warnings, not failures)."""
+    should = substitute(step.should, variables)
+    problems: list[str] = []
+    if "status" in should and exchange.status not in should["status"]:
+        problems.append(f"status: expected {_statuses(should['status'])}, got {exchange.status} (SHOULD)")
+    if "body" in should:
+        problems += [f"{problem} (SHOULD)" for problem in matchers.mismatches(should["body"], exchange.body)]
+    for name, wanted in should.get("headers", {}).items():
+        problems += [f"{problem} (SHOULD)" for problem in
+                     matchers.mismatches(wanted, _header(exchange.response_headers, name), f"header {name}")]
+    return problems
+
+
+def _statuses(statuses: list[int]) -> str:
+    return "a 4xx other than 404, 405, 429" if tuple(statuses) == CLIENT_ERRORS else " or ".join(map(str, statuses))
 
 
 def _perform(scenario: Scenario, step: Step, client: Client, record: Run, answered: set[str]) -> Exchange:
@@ -101,7 +135,7 @@ def _perform(scenario: Scenario, step: Step, client: Client, record: Run, answer
         if time.monotonic() >= deadline:
             break
         time.sleep(retry.get("interval", 1.0))
-    raise ScenarioFailure(scenario, step, exchange, problems)
+    raise ScenarioFailure(scenario, step, exchange, problems, record.warnings)
 
 
 def _send(step: Step, client: Client, variables: dict[str, Any]) -> Exchange:
@@ -118,7 +152,7 @@ def judge(step: Step, exchange: Exchange, variables: dict[str, Any]) -> list[str
     statuses = expect["status"] if isinstance(expect["status"], list) else [expect["status"]]
     problems: list[str] = []
     if exchange.status not in statuses:
-        problems.append(f"status: expected {' or '.join(map(str, statuses))}, got {exchange.status}")
+        problems.append(f"status: expected {_statuses(statuses)}, got {exchange.status}")
     if exchange.body is None and (exchange.response_text or "body" in expect or "schema" in expect):
         start = exchange.response_text[:200].replace("\n", " ")
         raise HarnessError(f"{step.endpoint} answered {exchange.status} with a body that is not JSON "

@@ -15,6 +15,7 @@ An expectation is plain data:
   ``$type: string``                  one of string, integer, number, boolean, object, array, null
   ``$length: 3``                     a list, object or string of that length (or an operator mapping)
   ``$contains: expectation``         a list with at least one item matching
+  ``$contains_all: [e1, e2, ...]``   a list with an item matching each, in any order
   ``$excludes: expectation``         a list with no item matching
   ``$each: expectation``             a list whose every item matches
   ``$in_order: [e1, e2, ...]``       a list in which items matching e1, e2, ... appear in that order
@@ -142,6 +143,9 @@ _CHECKS: dict[str, Callable[[Any, Any, str], Any]] = {
     "$length": _length,
     "$contains": _list_check(lambda arg, actual, path: None if any(not mismatches(arg, item) for item in actual)
                              else f"expected an item matching {_show(arg)}"),
+    "$contains_all": _list_check(lambda arg, actual, path: [
+        f"{path or '(body)'}: expected an item matching {_show(wanted)}, got {_show(actual)}"
+        for wanted in arg if all(mismatches(wanted, item) for item in actual)] or None),
     "$excludes": _list_check(lambda arg, actual, path: None if all(mismatches(arg, item) for item in actual)
                              else f"expected no item matching {_show(arg)}"),
     "$each": _list_check(lambda arg, actual, path: [p for i, item in enumerate(actual)

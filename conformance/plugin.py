@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conformance import engine, launcher
+from conformance import engine, launcher, outcomes
 from conformance.scenario import Scenario, load_all
 from conformance.target import DEFAULT_TIMEOUT, Client, Exchange, HarnessError, Keys, probe
 
@@ -29,6 +29,8 @@ OPTIONS = [
     ("--target-timeout", "STRIPE_CONFORMANCE_TIMEOUT", f"seconds to wait for each answer (default {DEFAULT_TIMEOUT:g})"),
     ("--features", "STRIPE_CONFORMANCE_FEATURES", "run only scenarios with one of these comma-separated feature tags"),
     ("--skip-features", "STRIPE_CONFORMANCE_SKIP_FEATURES", "leave out scenarios with any of these comma-separated tags"),
+    ("--lacks", "STRIPE_CONFORMANCE_LACKS", "account capabilities the target lacks (scenarios/features.yaml), comma-separated:"
+                                            " scenarios requiring them are not applicable"),
 ]
 
 TARGET = pytest.StashKey["TargetSession"]()
@@ -92,7 +94,7 @@ class TargetSession:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[TARGET] = TargetSession.from_config(config)
-    config.addinivalue_line("markers", "scenario: a documented-behaviour scenario from fixtures/scenarios")
+    config.addinivalue_line("markers", "scenario: a documented-behaviour scenario from scenarios/")
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -136,6 +138,11 @@ class ScenarioItem(pytest.Item):
 
     def runtest(self) -> None:
         target = self.config.stash[TARGET]
+        lacking = sorted(set(self.scenario.requires) & _tags(option(self.config, "--lacks")))
+        if lacking:
+            reason = f"needs the account capability {', '.join(lacking)}, which the run declared lacking (--lacks)"
+            outcomes.set_verdict(self, outcomes.ItemVerdict(outcomes.Verdict.NOT_APPLICABLE, detail=reason))
+            pytest.skip(reason)
         for endpoint in self.scenario.endpoints:
             if endpoint in target.unsupported:
                 self.unsupported_endpoint = endpoint
@@ -151,6 +158,11 @@ class ScenarioItem(pytest.Item):
             raise
         except engine.MissingKey as exc:
             pytest.skip(str(exc))
+        if self.record.warnings:  # every MUST held; the SHOULDs missed fail the run only with --strict-should
+            outcomes.set_verdict(self, outcomes.ItemVerdict(outcomes.Verdict.WARNED, warnings=tuple(self.record.warnings)))
+            if self.config.getoption("strict_should", default=False):
+                pytest.fail("SHOULD missed (--strict-should):\n" + "\n".join(f"  - {w}" for w in self.record.warnings),
+                            pytrace=False)
 
     def _wrong_answer(self, unsupported: engine.Unsupported) -> engine.ScenarioFailure:
         step = next(step for step in self.scenario.steps if step.endpoint == unsupported.endpoint)

@@ -1,4 +1,4 @@
-"""Locate the suite's data (schemas/, fixtures/) wherever the package is installed.
+"""Locate the suite's data (scenarios/, schemas/, fixtures/) wherever the package is installed.
 
 A wheel carries the data inside the package as ``conformance/_data``; an editable
 install or a source checkout has it at the top of the repository, which is the only
@@ -22,13 +22,17 @@ def data_root() -> Traversable:
     if packaged.is_dir():
         return packaged
     checkout = Path(__file__).resolve().parent.parent
-    if (checkout / "schemas").is_dir() and (checkout / "fixtures").is_dir():
+    if all((checkout / name).is_dir() for name in ("scenarios", "schemas", "fixtures")):
         return checkout
-    raise RuntimeError("stripe-conformance data (schemas/, fixtures/) not found in the installed package")
+    raise RuntimeError("stripe-conformance data (scenarios/, schemas/, fixtures/) not found in the installed package")
 
 
 def schemas_dir() -> Traversable:
     return data_root().joinpath("schemas")
+
+
+def scenarios_dir() -> Traversable:
+    return data_root().joinpath("scenarios")
 
 
 def fixtures_dir() -> Traversable:

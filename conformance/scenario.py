@@ -1,4 +1,10 @@
-"""Scenarios: documented behaviours as data (fixtures/scenarios/**/*.yaml), loaded and checked."""
+"""Scenarios: documented behaviours as data (scenarios/**/*.yaml), loaded and checked.
+
+The files are written in scenario format 2 (docs/scenario-format.md); ``conformance.loader``
+expands their setups and case tables into plain scenarios, which :func:`parse` turns into
+:class:`Scenario` objects. A plain scenario is what ``stripe-conformance export`` writes, and
+``scenarios/scenario.schema.json`` is its published schema.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,11 @@ import jsonschema
 from conformance import resources
 
 KEY_ROLES = ("secret", "publishable", "other", "none")
+FORMAT = 2
+# "4xx": a client error. 404 and 405 say an object or an endpoint is missing and 429 that the
+# request was not judged at all, so none of them counts as a refusal unless a step lists it.
+CLIENT_ERROR = "4xx"
+CLIENT_ERRORS = tuple(status for status in range(400, 500) if status not in (404, 405, 429))
 
 
 class ScenarioFormatError(ValueError):
@@ -24,6 +35,13 @@ def endpoint(method: str, path: str) -> str:
     return f"{method} {'/'.join(parts)}"
 
 
+def statuses(status: Any) -> list[int]:
+    """The statuses an expectation accepts: one, a list, or the class ``4xx``."""
+    if status == CLIENT_ERROR:
+        return list(CLIENT_ERRORS)
+    return list(status) if isinstance(status, list) else [status]
+
+
 @dataclass(frozen=True)
 class Step:
     name: str
@@ -33,9 +51,11 @@ class Step:
     query: dict[str, Any] | None
     headers: dict[str, str]
     key: str
-    expect: dict[str, Any]
+    expect: dict[str, Any]  # the MUST expectations; ``status`` a status or a list ("4xx" spelled out)
     save: dict[str, str]
     retry: dict[str, float] | None
+    should: dict[str, Any] = field(default_factory=dict)  # the SHOULD expectations: status, body, headers
+    when: dict[str, Any] | None = None  # run only when the saved variables match (matchers)
 
     @property
     def endpoint(self) -> str:
@@ -47,62 +67,77 @@ class Scenario:
     id: str
     title: str
     features: tuple[str, ...]
-    sources: tuple[dict[str, str], ...]
+    sources: tuple[dict[str, Any], ...]
     steps: tuple[Step, ...]
     file: str
     notes: str = ""
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    operation: str = ""
+    requires: tuple[str, ...] = ()
 
     @property
     def endpoints(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(step.endpoint for step in self.steps))
 
 
+def cite(source: dict[str, Any]) -> str:
+    """One line naming a source: the quote (or the structural value) and where it is."""
+    where = source.get("url") or source.get("seed") or f"spec {source.get('spec')}"
+    said = f"\"{source['quote']}\"" if "quote" in source else f"{source.get('spec')} = {json.dumps(source.get('value'))}"
+    return f"{said} ({where})"
+
+
 @lru_cache(maxsize=None)
-def _format_validator() -> jsonschema.Draft202012Validator:
-    schema = json.loads(resources.fixtures_dir().joinpath("scenario.schema.json").read_text())
+def _plain_validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads(resources.scenarios_dir().joinpath("scenario.schema.json").read_text(encoding="utf-8"))
     return jsonschema.Draft202012Validator(schema)
 
 
+def format_problems(validator: jsonschema.Draft202012Validator, document: Any, limit: int = 5) -> list[str]:
+    problems = sorted(validator.iter_errors(document), key=lambda e: list(e.path))
+    return [f"{'/'.join(map(str, e.path)) or '(top)'}: {e.message}" for e in problems[:limit]]
+
+
 def parse(document: dict[str, Any], file: str) -> Scenario:
-    problems = sorted(_format_validator().iter_errors(document), key=lambda e: list(e.path))
+    """A plain scenario (setups and cases expanded, sources resolved) as a :class:`Scenario`."""
+    problems = format_problems(_plain_validator(), document)
     if problems:
         where = f"{file} ({document.get('id', 'no id')})" if isinstance(document, dict) else file
-        detail = "; ".join(f"{'/'.join(map(str, e.path)) or '(top)'}: {e.message}" for e in problems[:5])
-        raise ScenarioFormatError(f"{where}: {detail}")
+        raise ScenarioFormatError(f"{where}: {'; '.join(problems)}")
     steps = tuple(_step(index, raw) for index, raw in enumerate(document["steps"], 1))
     return Scenario(
         id=document["id"], title=document["title"], features=tuple(document["features"]),
         sources=tuple(document["sources"]), steps=steps, file=file, notes=document.get("notes", ""), raw=document,
+        operation=document["operation"], requires=tuple(document.get("requires", ())),
     )
 
 
 def _step(index: int, raw: dict[str, Any]) -> Step:
     request = raw["request"]
+    expect = {key: value for key, value in raw["expect"].items() if key != "should"}
+    if expect["status"] == CLIENT_ERROR:
+        expect["status"] = statuses(CLIENT_ERROR)
+    should = dict(raw["expect"].get("should", {}))
+    if "status" in should:
+        should["status"] = statuses(should["status"])
     return Step(
         name=raw.get("name", f"step {index}"), method=request["method"], path=request["path"],
         form=request.get("form"), query=request.get("query"), headers=request.get("headers", {}),
-        key=request.get("key", "secret"), expect=raw["expect"], save=raw.get("save", {}), retry=raw.get("retry"),
+        key=request.get("key", "secret"), expect=expect, save=raw.get("save", {}), retry=raw.get("retry"),
+        should=should, when=raw.get("when"),
     )
 
 
 @lru_cache(maxsize=1)
 def load_all() -> tuple[Scenario, ...]:
-    """Every scenario shipped with the suite, by id; ids must be unique."""
-    root = resources.fixtures_dir().joinpath("scenarios")
+    """Every scenario shipped with the suite, sorted by id; ids must be unique."""
+    from conformance import loader
+
     found: dict[str, Scenario] = {}
-    for node in resources.walk(root, (".yaml", ".yml")):
-        for document in resources.read_yaml_documents(node):
-            if document is None:
-                continue
-            scenario = parse(document, f"scenarios/{_relative(node, root)}")
-            if scenario.id in found:
-                raise ScenarioFormatError(f"duplicate scenario id {scenario.id!r} in {scenario.file} and "
-                                          f"{found[scenario.id].file}")
-            found[scenario.id] = scenario
+    for file, document in loader.plain_scenarios(resources.scenarios_dir()):
+        scenario = parse(document, file)
+        if scenario.id in found:
+            raise ScenarioFormatError(f"duplicate scenario id {scenario.id!r} in {scenario.file} and "
+                                      f"{found[scenario.id].file}")
+        found[scenario.id] = scenario
     return tuple(found[key] for key in sorted(found))
-
-
-def _relative(node: Any, root: Any) -> str:
-    text, base = str(node), str(root)
-    return text[len(base):].lstrip("/\\") if text.startswith(base) else node.name

@@ -99,3 +99,17 @@ def breaking(upstream: str, rule: Rule) -> StandIn:
 def run_suite(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "conformance.cli", "run", *args], capture_output=True, text=True,
                           timeout=timeout)
+
+
+def forwarding(upstream: str, rewrite: Callable[[int, dict[str, str], bytes], tuple[int, dict[str, str], bytes]]
+               ) -> Callable[[str, str, bytes, dict[str, str]], tuple[int, dict[str, str], bytes]]:
+    """An ``answer`` for StandIn: forward to ``upstream`` and pass every answer through ``rewrite``."""
+    session = requests.Session()
+
+    def answer(method, path, body, headers):
+        sent = {k: v for k, v in headers.items() if k.lower() not in HOP_BY_HOP}
+        response = session.request(method, upstream + path, data=body or None, headers=sent, timeout=10)
+        returned = {k: v for k, v in response.headers.items() if k.lower() not in HOP_BY_HOP}
+        return rewrite(response.status_code, returned, response.content)
+
+    return answer

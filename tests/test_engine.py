@@ -10,8 +10,9 @@ from conformance.target import HarnessError
 
 
 def scenario(steps, **extra):
-    return parse({"id": "test-scenario", "title": "a scenario built by a test", "features": ["test"],
-                  "sources": [{"url": "https://docs.stripe.com/api", "quote": "a sentence from the docs"}],
+    return parse({"id": "test-scenario", "title": "a scenario built by a test", "operation": "payment_intents/create",
+                  "features": ["test"],
+                  "sources": [{"id": "test", "url": "https://docs.stripe.com/api", "quote": "a sentence from the docs"}],
                   "steps": steps, **extra}, "test")
 
 

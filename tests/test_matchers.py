@@ -43,3 +43,11 @@ def test_matching_expectations(expected):
 def test_mismatches_name_the_path_and_both_values(expected, fragment):
     problems = mismatches(expected, BODY)
     assert problems and any(fragment in p for p in problems), problems
+
+
+def test_contains_all_wants_an_item_for_each_expectation_in_any_order():
+    data = [{"id": "pi_2"}, {"id": "pi_1"}]
+    assert mismatches({"$contains_all": [{"id": "pi_1"}, {"id": "pi_2"}]}, data) == []
+    problems = mismatches({"data": {"$contains_all": [{"id": "pi_1"}, {"id": "pi_3"}]}}, {"data": data})
+    assert len(problems) == 1 and "data: expected an item matching {'id': 'pi_3'}" in problems[0]
+    assert mismatches({"$contains_all": [{"id": "pi_1"}]}, "not a list") == ["(body): expected a list, got 'not a list'"]

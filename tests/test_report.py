@@ -20,7 +20,6 @@ from conformance import __version__
 from conformance.outcomes import Outcome, Verdict
 from conformance.reporting import html, markdown
 from conformance.reporting import results as model
-from conformance.reporting.collect import scenario_group
 from conformance.reporting.markdown import md_cell, md_fence
 from conformance.reporting.results import Evidence, ItemResult, Request, Response, Results
 from conformance.scenario import load_all
@@ -90,8 +89,8 @@ def test_the_report_directory_holds_the_three_files_and_the_results_say_what_ran
         item = scenarios[scenario.id]
         assert item["outcome"] == Outcome.PASSED.value and item["verdict"] == Verdict.PASSED.value
         assert item["features"] == list(scenario.features)
-        assert item["sources"][0]["quote"] == scenario.sources[0]["quote"]
-        assert item["group"] == scenario_group(scenario.file)
+        assert item["sources"][0] == dict(scenario.sources[0])
+        assert item["group"] == scenario.operation
         assert item["duration"] > 0
     fuzzed = [item for item in results["results"] if item["kind"] != "scenario"]
     assert fuzzed and all("fuzz" in item["features"] and item["outcome"] == Outcome.PASSED.value for item in fuzzed)
@@ -133,7 +132,7 @@ def test_junit_names_each_scenario_by_id_in_its_endpoint_class_with_features_and
     cases = {case.get("name"): case for case in ElementTree.parse(out / "junit.xml").iter("testcase")}
     for scenario in load_all():
         case = cases[scenario.id]
-        assert case.get("classname") == scenario_group(scenario.file).replace("/", ".")
+        assert case.get("classname") == scenario.operation.replace("/", ".")
         properties = {p.get("name"): p.get("value") for p in case.iter("property")}
         assert properties["features"] == ",".join(scenario.features)
         source = scenario.sources[0]

@@ -42,7 +42,7 @@ def describe_item(item: pytest.Item) -> dict[str, Any]:
     """What a report says about the item itself: id, group, title, tags, sources, notes."""
     if isinstance(item, ScenarioItem):
         scenario = item.scenario
-        return {"id": scenario.id, "kind": "scenario", "group": scenario_group(scenario.file), "title": scenario.title,
+        return {"id": scenario.id, "kind": "scenario", "group": scenario.operation, "title": scenario.title,
                 "features": list(scenario.features), "sources": [dict(source) for source in scenario.sources],
                 "endpoints": list(scenario.endpoints), "nodeid": item.nodeid, "notes": scenario.notes or ""}
     # Any other test (a fuzzed operation, say) is one result; the ``fuzz`` marker tags it.
@@ -51,12 +51,6 @@ def describe_item(item: pytest.Item) -> dict[str, Any]:
     return {"id": generic_id(item.nodeid), "kind": "test", "group": group_of(endpoint) if fuzz else _module(item.nodeid),
             "title": item.name, "features": [FUZZ] if fuzz else [], "endpoints": [endpoint] if endpoint else [],
             "nodeid": item.nodeid}
-
-
-def scenario_group(file: str) -> str:
-    """``scenarios/payment_intents/capture.yaml`` -> ``payment_intents/capture``."""
-    parts = PurePosixPath(file).with_suffix("").parts
-    return "/".join(parts[1:] if parts and parts[0] == "scenarios" else parts)
 
 
 def generic_id(nodeid: str) -> str:
@@ -94,7 +88,7 @@ def _endpoint_groups() -> dict[str, str]:
     uses: dict[str, Counter] = {}
     for scenario in load_all():
         for endpoint in scenario.endpoints:
-            uses.setdefault(endpoint, Counter())[scenario_group(scenario.file)] += 1
+            uses.setdefault(endpoint, Counter())[scenario.operation] += 1
     return {endpoint: counter.most_common(1)[0][0] for endpoint, counter in uses.items()}
 
 

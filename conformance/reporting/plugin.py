@@ -16,21 +16,15 @@ from pathlib import Path
 import pytest
 
 from conformance import __version__
+from conformance import options as run_options
 from conformance.plugin import TARGET
 from conformance.reporting import gate as gates
 from conformance.reporting import manifest as manifests
 from conformance.reporting import model, outcomes, writers
 from conformance.reporting.collect import Collector, describe_item, phase_record
 
-OPTIONS = [
-    # (option, metavar, help)
-    ("--report", "DIR", "write results.json, report.md and report.html into DIR"),
-    ("--expect-failures", "FILE", "known-failures manifest (YAML: scenario id or feature tag -> reason); listed "
-                                  "failures are expected, unlisted ones fail the run; with --strict, listed "
-                                  "scenarios that pass fail it too"),
-    ("--baseline", "RESULTS", "results.json of an earlier run: fail on every regression, list improvements"),
-    ("--target-name", "NAME", "the target's name in reports (default: its base URL)"),
-]
+# The options (--report, --expect-failures, --baseline, --target-name) are rows of the one table,
+# conformance/options.py, registered by conformance.plugin, which registers this plugin when needed.
 
 LISTED = pytest.StashKey[str]()  # on an item the manifest lists: its xfail marker is ours, not the test's
 
@@ -38,20 +32,14 @@ LISTED = pytest.StashKey[str]()  # on an item the manifest lists: its xfail mark
 NO_VERDICT = (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR)
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("stripe-conformance-reports", "Stripe conformance reports, manifests and baselines")
-    for option, metavar, help_text in OPTIONS:
-        group.addoption(option, dest=_dest(option), metavar=metavar, default=None, help=help_text)
-
-
-def _dest(option: str) -> str:
-    return "conformance_" + option.lstrip("-").replace("-", "_")
+def _value(config: pytest.Config, option: str):
+    return run_options.value(config, option)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     try:
-        manifest = _manifest(config.getoption(_dest("--expect-failures")))
-        baseline = config.getoption(_dest("--baseline"))
+        manifest = _manifest(_value(config, "--expect-failures"))
+        baseline = _value(config, "--baseline")
         baseline = model.load(baseline) if baseline else None
     except (manifests.ManifestError, model.ResultsFileError) as exc:
         raise pytest.UsageError(str(exc)) from exc
@@ -86,7 +74,7 @@ class ReportingSession:
         self.config = config
         self.manifest = manifest
         self.baseline = baseline
-        self.directory = config.getoption(_dest("--report"))
+        self.directory = _value(config, "--report")
         self.active = bool(self.directory or manifest or baseline)
         self.worker = hasattr(config, "workerinput")
         self.collector = Collector()
@@ -138,8 +126,8 @@ class ReportingSession:
             return
         target = session.config.stash.get(TARGET, None)
         self.results = model.Results(
-            target=(target and target.base_url) or "the bundled reference server", target_name=self.config.getoption(
-                _dest("--target-name")), suite_version=__version__, started_at=self.started_at,
+            target=(target and target.base_url) or "the bundled reference server", target_name=_value(
+                self.config, "--target-name"), suite_version=__version__, started_at=self.started_at,
             duration=time.monotonic() - self.start, items=self.collector.results())
         gate = gates.evaluate(self.results, self.manifest, self.baseline, strict(self.config))
         if self.directory:

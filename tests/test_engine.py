@@ -58,19 +58,6 @@ def test_missing_endpoint_is_reported_as_unsupported_not_as_a_failure(client):
     assert unsupported.value.endpoint == "POST /v1/payment_intents/{id}/no_such_action"
 
 
-def test_an_endpoint_that_has_answered_before_is_not_unsupported_when_it_answers_404(client):
-    """As localstripe answers a second capture with 405: the endpoint exists, the answer is wrong."""
-    step = {"request": {"method": "POST", "path": "/v1/payment_intents/{pi}/no_such_action"},
-            "expect": {"status": 200}}
-    with pytest.raises(engine.ScenarioFailure) as failure:
-        engine.run(scenario([CREATE, step]), client, answered={"POST /v1/payment_intents/{id}/no_such_action"})
-    assert "status: expected 200, got 404" in failure.value.report()
-    answered: set[str] = set()
-    with pytest.raises(engine.Unsupported):
-        engine.run(scenario([CREATE, step]), client, answered=answered)
-    assert answered == {"POST /v1/payment_intents"}
-
-
 def test_unknown_id_404_is_a_failure_not_unsupported(client):
     step = {"request": {"method": "GET", "path": "/v1/payment_intents/pi_missing"}, "expect": {"status": 200}}
     with pytest.raises(engine.ScenarioFailure):

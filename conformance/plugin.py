@@ -167,7 +167,7 @@ class ScenarioItem(pytest.Item):
         target = self.config.stash[TARGET]
         self.record = engine.Run(self.scenario)
         try:
-            target.before(self.scenario.id, self.scenario.endpoints)
+            target.before(f"scenario {self.scenario.id}", self.scenario.endpoints)
             engine.run(self.scenario, target.client(), self.record)
         except outcomes.UnsupportedEndpoint as exc:
             self._unsupported(target, exc.endpoint)
@@ -180,17 +180,17 @@ class ScenarioItem(pytest.Item):
             raise
         except HarnessError as exc:
             outcomes.set_verdict(self, outcomes.ItemVerdict(outcomes.Verdict.HARNESS_ERROR, str(exc)))
-            target.harness_error(exc, self.scenario.id)
+            target.harness_error(exc, f"scenario {self.scenario.id}")
             raise
         target.answered()
         outcomes.set_verdict(self, engine.verdict(self.record))
 
     def _unsupported(self, target: TargetSession, endpoint: str) -> None:
         self.unsupported_endpoint = endpoint
-        first = target.unsupported.setdefault(endpoint, self.scenario.id)
+        target.unsupported.setdefault(endpoint, self.scenario.id)
         outcomes.set_verdict(self, outcomes.ItemVerdict(outcomes.Verdict.UNSUPPORTED, endpoint))
-        pytest.skip(f"UNSUPPORTED ENDPOINT: the target does not implement {endpoint}"
-                    + (f" (found by scenario {first})" if first != self.scenario.id else ""))
+        # One wording per endpoint: pytest's summary counts the scenarios behind it on one line.
+        pytest.skip(f"UNSUPPORTED ENDPOINT: the target does not implement {endpoint}")
 
     def repr_failure(self, excinfo, style=None):
         error = excinfo.value

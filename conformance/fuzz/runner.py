@@ -15,7 +15,7 @@ from typing import Any, Iterator
 import jsonschema
 import pytest
 import requests
-from schemathesis.core.failures import AcceptedNegativeData, CustomFailure, Failure
+from schemathesis.core.failures import AcceptedNegativeData, CustomFailure, Failure, FailureGroup
 from schemathesis.core.parameters import ParameterLocation
 
 from conformance import outcomes
@@ -48,15 +48,27 @@ def check(case: Any, target: Any, item: Any) -> None:
     if _missing(case, response, target):
         target.unsupported.setdefault(where, name)
         _unsupported(item, where)
-    validate(case, response, base_url=target.base_url)
+    validate(case, response, sent_by=sent_by(item), base_url=target.base_url)
 
 
-def validate(case: Any, response: Any, **transport: Any) -> None:
-    """Every check on ``response``, schemathesis's and the suite's; a failure names what was sent."""
+def sent_by(item: Any) -> dict:
+    """Where an item notes which request each failure came from (the method actually sent may differ)."""
+    if not hasattr(item, "conformance_sent"):
+        item.conformance_sent = {}
+    return item.conformance_sent
+
+
+def validate(case: Any, response: Any, sent_by: dict | None = None, **transport: Any) -> None:
+    """Every check on ``response``, schemathesis's and the suite's; ``sent_by`` learns what each failure sent."""
     try:
         case.validate_response(response, transport_kwargs=transport)
-    except AssertionError as failure:  # schemathesis's FailureGroup is one
-        failure.conformance_endpoint = endpoint(case.operation, case.method)
+    except (AssertionError, FailureGroup) as failure:
+        # Noted by check and message: schemathesis builds new failure objects when the test ends.
+        if sent_by is not None:
+            for single in getattr(failure, "exceptions", (failure,)):
+                if isinstance(single, Failure):
+                    sent_by.setdefault((check_name(single), single.message), set()).add(
+                        endpoint(case.operation, case.method))
         raise
 
 
@@ -104,20 +116,24 @@ def record_verdict(item: Any, excinfo: Any) -> None:
         return
     if outcomes.verdict_of(item) is not None or isinstance(excinfo.value, pytest.skip.Exception):
         return
-    found = sorted(set(findings(excinfo.value)))
+    found = sorted(set(findings(excinfo.value, getattr(item, "conformance_sent", {}))))
     item.conformance_findings = found
     outcomes.set_verdict(item, outcomes.ItemVerdict(outcomes.Verdict.FAILED, ", ".join(found) or None))
 
 
-def findings(error: BaseException) -> Iterator[str]:
+def findings(error: BaseException, sent: dict) -> Iterator[str]:
     """``fuzz:POST /v1/payment_intents:stripe_error_envelope`` for every check failure in ``error``."""
-    where = getattr(error, "conformance_endpoint", None)
-    if isinstance(error, Failure) and where:
-        yield f"fuzz:{where}:{check_name(error)}"
+    if isinstance(error, Failure):
+        check = check_name(error)
+        for where in sent.get((check, error.message)) or [_label_endpoint(error.operation)]:
+            yield f"fuzz:{where}:{check}"
     for inner in getattr(error, "exceptions", ()):
-        if where and not getattr(inner, "conformance_endpoint", None):
-            inner.conformance_endpoint = where
-        yield from findings(inner)
+        yield from findings(inner, sent)
+
+
+def _label_endpoint(label: str | None) -> str:
+    method, _, path = (label or "? ?").partition(" ")
+    return endpoint_of(method, path)
 
 
 def check_name(failure: Failure) -> str:

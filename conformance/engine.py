@@ -106,10 +106,16 @@ def _perform(scenario: Scenario, step: Step, client: Client, record: Run, answer
         problems = judge(step, exchange, record.variables)
         if not problems:
             return exchange
-        if time.monotonic() >= deadline:
+        # Waiting is for data that has yet to appear (search); an error status will not turn into it.
+        if time.monotonic() >= deadline or exchange.status >= 400 > max(_statuses(step)):
             break
         time.sleep(retry.get("interval", 1.0))
     raise ScenarioFailure(scenario, step, exchange, problems)
+
+
+def _statuses(step: Step) -> list[int]:
+    status = step.expect["status"]
+    return status if isinstance(status, list) else [status]
 
 
 def _send(step: Step, client: Client, variables: dict[str, Any]) -> Exchange:

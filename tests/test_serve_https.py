@@ -77,6 +77,9 @@ def stripe_node(tmp_path_factory) -> Path:
     if not (shutil.which("node") and shutil.which("npm")):
         missing_tool("node and npm are needed to run stripe-node (Debian packages nodejs, npm)")
     where = tmp_path_factory.mktemp("stripe-node")
+    # A package.json of its own: npm installs here, and node reads the script as CommonJS whatever
+    # package.json a parent directory (/tmp, say) happens to hold.
+    (where / "package.json").write_text('{"private": true, "type": "commonjs"}\n')
     installed = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent", "stripe"], cwd=where,
                                capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
     if installed.returncode != 0:

@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -65,9 +64,11 @@ def test_ctrl_c_while_starting_exits_2():
         url = f"http://127.0.0.1:{silent.getsockname()[1]}"
         runner = subprocess.Popen([*CLI, "run", "--base-url", url], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                   text=True)
-        time.sleep(1.5)
+        silent.settimeout(60)
+        connection, _ = silent.accept()  # the probe has connected: the run is starting
         runner.send_signal(signal.SIGINT)
         out, err = runner.communicate(timeout=30)
+        connection.close()
     assert runner.returncode == 2, err
     assert err.strip() == "stripe-conformance: interrupted"
 

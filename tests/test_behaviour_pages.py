@@ -197,7 +197,7 @@ def test_graphviz_draws_every_edge_with_its_id_and_label(generated):
     for machine, svg_file in (("PaymentIntent", "diagrams/payment_intent.svg"), ("SetupIntent", "diagrams/setup_intent.svg")):
         drawn = diagrams.render_svg(diagrams.dot(machine, proofs.of(machine)))
         assert diagrams.svg_edges(drawn) == build.expected_edges(generated)[svg_file]
-        assert "&#45;" not in drawn and 'href="#proof-edge-' in drawn.replace("xlink:href", "href")
+        assert "&#45;" not in drawn and ' href="#proof-edge-' in drawn
 
 
 def mermaid_checker() -> Path:

@@ -137,3 +137,15 @@ def test_mermaid_draws_both_diagrams_with_every_transition_labelled(chromium, tm
         assert sorted(drawn[name]["labels"]) == sorted(transitions)
         assert drawn[name]["states"] >= len({line.split(" --> ")[1].split(" : ")[0]
                                              for line in text.splitlines() if " --> " in line})
+
+
+def test_each_edge_is_named_under_the_worst_outcome_of_its_scenarios_and_grey_when_none_ran():
+    results, wanted = a_run_that_breaks_capture()
+    rules = {line.split(" {")[0]: line for line in diagrams.css(results).splitlines()}
+    failed = next(selectors for selectors, rule in rules.items() if "var(--failed)" in rule)
+    passed = next(selectors for selectors, rule in rules.items() if "var(--passed)" in rule)
+    ids = {outcome: edge for edge, outcome in wanted.items()}
+    assert f"#{ids['failed']}" in failed.split(", ") and f"#{ids['passed']}" in passed.split(", ")
+    assert f"#{ids['not run']}" not in diagrams.css(results)  # the grey default
+    section = diagrams.section(results)
+    assert f'<tr id="proof-{ids["failed"]}"><td><span class="badge o-failed">failed</span>' in section

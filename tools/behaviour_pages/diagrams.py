@@ -67,8 +67,9 @@ def render_svg(dot_text: str) -> str:
                               "it draws the state diagrams")
     done = subprocess.run([program, "-Tsvg"], input=dot_text, capture_output=True, text=True, timeout=60, check=True)
     # Without the comments (one names Graphviz's version) a hyphen need not be escaped as &#45;,
-    # so the ids read in the file as they do in CSS.
-    return re.sub(r"<!--.*?-->\n?", "", done.stdout, flags=re.S).replace("&#45;", "-")
+    # so the ids read in the file as they do in CSS; SVG 2's plain href is the link HTML readers know.
+    svg = re.sub(r"<!--.*?-->\n?", "", done.stdout, flags=re.S).replace("&#45;", "-")
+    return svg.replace(" xlink:href=", " href=")
 
 
 def description(machine: str, proofs: Proofs) -> dict[str, Any]:

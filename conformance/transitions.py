@@ -124,28 +124,40 @@ def _step(scenario: Scenario, step: Step, tracks: dict[str, _Track], operations:
     if target is None:
         return
     machine, variable = target
-    statuses = step.expect["status"] if isinstance(step.expect["status"], list) else [step.expect["status"]]
     label = _label(step, operations)
     if variable is None:  # a create: the object is what the step saves
         variable = next((name for name, path in step.save.items() if path.endswith("id")), None)
-        if variable is None or not (_succeeds(statuses) or _declined(step)):
+        if variable is None or not _attempted(step):
             return
-        tracks[variable] = _Track(machine, pending=(START, label + (" (declined)" if _declined(step) else "")))
+        tracks[variable] = _Track(machine, pending=(START, label))
     else:
         track = tracks.setdefault(variable, _Track(machine))
-        if step.method == "POST" and (_succeeds(statuses) or _declined(step)):
-            track.pending = (track.known, label + (" (declined)" if _declined(step) else "")) if track.known else None
-            track.known = None
+        if step.method == "POST" and _attempted(step):
+            track.pending, track.known = ((track.known, label) if track.known else None), None
         elif step.method == "POST":
             if track.known and track.pending is None and _refused_for_status(scenario, step):
                 proofs.add(Refusal(machine, track.known, label), scenario.id)
             return
+    _settle(scenario, step, machine, tracks[variable], proofs)
+
+
+def _settle(scenario: Scenario, step: Step, machine: str, track: _Track, proofs: Proofs) -> None:
+    """A status the step asserts closes the operation waiting for its result: that is an edge."""
     asserted = _asserted_status(step)
-    if asserted is not None:
-        track = tracks[variable]
-        if track.pending is not None:
-            proofs.add(Edge(machine, track.pending[0], track.pending[1], asserted), scenario.id)
-        track.known, track.pending = asserted, None
+    if asserted is None:
+        return
+    if track.pending is not None:
+        proofs.add(Edge(machine, track.pending[0], track.pending[1], asserted), scenario.id)
+    track.known, track.pending = asserted, None
+
+
+def _attempted(step: Step) -> bool:
+    """The operation went ahead: it succeeded, or the card declined (an attempt Stripe records)."""
+    return _succeeds(_statuses(step)) or _declined(step)
+
+
+def _statuses(step: Step) -> list[Any]:
+    return step.expect["status"] if isinstance(step.expect["status"], list) else [step.expect["status"]]
 
 
 def _object(step: Step) -> tuple[str, str | None] | None:
@@ -163,7 +175,8 @@ def _object(step: Step) -> tuple[str, str | None] | None:
 def _label(step: Step, operations: dict[str, str]) -> str:
     name = operations.get(step.endpoint, step.path).rstrip("/").rsplit("/", 1)[-1]
     confirms = str((step.form or {}).get("confirm", "")).lower() == "true"
-    return f"{name} + confirm" if confirms and name == "create" else name
+    label = f"{name} + confirm" if confirms and name == "create" else name
+    return f"{label} (declined)" if _declined(step) else label
 
 
 def _succeeds(statuses: list[Any]) -> bool:
@@ -178,8 +191,7 @@ def _declined(step: Step) -> bool:
 
 def _refused_for_status(scenario: Scenario, step: Step) -> bool:
     """A refusal by the object's own account and key that names no parameter at fault."""
-    statuses = step.expect["status"] if isinstance(step.expect["status"], list) else [step.expect["status"]]
-    if 404 in statuses or step.key != "secret" or OTHER_CAUSES & set(scenario.features):
+    if 404 in _statuses(step) or step.key != "secret" or OTHER_CAUSES & set(scenario.features):
         return False
     errors = [(level.get("body") or {}).get("error") for level in (step.expect, step.should)]
     return not any(isinstance(error, dict) and ("param" in error or str(error.get("code", "")).startswith("parameter_"))
@@ -188,7 +200,7 @@ def _refused_for_status(scenario: Scenario, step: Step) -> bool:
 
 def _asserted_status(step: Step) -> str | None:
     """The status the step requires (MUST) as a literal; an operator or a variable says nothing definite."""
-    if not _succeeds(step.expect["status"] if isinstance(step.expect["status"], list) else [step.expect["status"]]):
+    if not _succeeds(_statuses(step)):
         return None
     status = (step.expect.get("body") or {}).get("status")
     return status if isinstance(status, str) and "{" not in status else None

@@ -13,7 +13,7 @@ import subprocess
 from xml.etree import ElementTree
 from typing import Any
 
-from conformance.transitions import START, Edge, Proofs
+from conformance.transitions import START, Proofs
 
 SVG = "{http://www.w3.org/2000/svg}"
 STYLE = {"ink": "#1f2328", "muted": "#59636e", "line": "#d1d9e0", "soft": "#f6f8fa"}
@@ -90,4 +90,4 @@ def svg_edges(svg: str) -> dict[str, str]:
             for group in root.iter(f"{SVG}g") if group.get("class") == "edge"}
 
 
-__all__ = ["Edge", "GraphvizMissing", "description", "dot", "mermaid", "render_svg", "svg_edges", "svg_name"]
+__all__ = ["GraphvizMissing", "description", "dot", "mermaid", "render_svg", "svg_edges", "svg_name"]

@@ -23,8 +23,10 @@ from conformance.launcher import DEFAULT_OTHER_SECRET_KEY, DEFAULT_SECRET_KEY, B
 from conformance.scenario import Scenario, Step
 from conformance.target import Client, Exchange, HarnessError, Keys
 
-# The reference server's ids: a prefix and 24 characters; a client secret adds 25 more.
-_ID = re.compile(r"(?<![A-Za-z0-9])([a-z]+)_([A-Za-z0-9]{24})(?![A-Za-z0-9])")
+# The reference server's ids: a one-word prefix (or one of its few longer ones) and 24 characters; a
+# client secret adds 25 more. Never part of a longer name: Stripe's test payment methods such as
+# pm_card_chargeDeclinedStolenCard end in 24 letters too.
+_ID = re.compile(r"(?<![A-Za-z0-9_])(pacs_test|[a-z]+)_([A-Za-z0-9]{24})(?![A-Za-z0-9])")
 _SECRET = re.compile(r"_secret_[A-Za-z0-9]{25}(?![A-Za-z0-9])")
 _TIME = re.compile(r"\b(1[5-9]\d{8}|2[0-4]\d{8})\b")  # Unix times from 2017 to 2046
 TIME_ORIGIN = 1767225600  # 2026-01-01 00:00:00 UTC: the run's start on every page

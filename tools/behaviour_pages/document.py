@@ -74,6 +74,14 @@ class Fence:
 
 
 @dataclass(frozen=True)
+class Exchange:
+    """A request and its response: one after the other in Markdown, side by side in HTML."""
+
+    request: Fence
+    response: Fence
+
+
+@dataclass(frozen=True)
 class Diagram:
     """A state diagram: a Mermaid block and its SVG on GitHub, the SVG itself in HTML."""
 
@@ -83,7 +91,7 @@ class Diagram:
     svg: str  # the SVG text, inlined into HTML
 
 
-Block = Union[Heading, Para, Items, Quote, Table, Fence, Diagram]
+Block = Union[Heading, Para, Items, Quote, Table, Fence, Exchange, Diagram]
 
 
 @dataclass(frozen=True)
@@ -167,6 +175,8 @@ def _md_block(block: Block, here: str) -> list[str]:
         fence = "````" if "```" in block.text else "```"
         caption = [f"*{_md_text(block.caption)}*", ""] if block.caption else []
         return [*caption, f"{fence}{block.language}", block.text, fence]
+    if isinstance(block, Exchange):
+        return [*_md_block(block.request, here), "", *_md_block(block.response, here)]
     if isinstance(block, Diagram):
         image = posixpath.relpath(block.svg_file, posixpath.dirname(here) or ".")
         return ["```mermaid", block.mermaid.rstrip("\n"), "```", "",
@@ -233,6 +243,9 @@ def _html_block(block: Block, here: str) -> str:
     if isinstance(block, Fence):
         caption = f"<p class=\"muted\">{html.escape(block.caption)}</p>" if block.caption else ""
         return f"{caption}<pre>{html.escape(block.text)}</pre>"
+    if isinstance(block, Exchange):
+        return (f"<div class=\"exchange\"><div>{_html_block(block.request, here)}</div>"
+                f"<div>{_html_block(block.response, here)}</div></div>")
     if isinstance(block, Diagram):
         return (f"<figure class=\"diagram\">{block.svg}<figcaption>{html.escape(block.name)} statuses, as the "
                 f"scenarios prove them</figcaption></figure><details><summary>Mermaid source</summary>"

@@ -9,7 +9,7 @@ from typing import Any, Sequence
 from conformance.coverage import Operation
 from conformance.scenario import Scenario, Step
 from conformance.transitions import MACHINES, START, Proofs
-from tools.behaviour_pages.document import (Code, Diagram, Fence, Heading, Items, Link, Page, Para, Quote, Strong,
+from tools.behaviour_pages.document import (Code, Diagram, Exchange, Fence, Heading, Items, Link, Page, Para, Quote, Strong,
                                             Table)
 from tools.behaviour_pages.record import TIME_ORIGIN, Example, shown_step
 
@@ -253,9 +253,9 @@ def behaviour(sources: Sources, operation: Operation, scenario: Scenario) -> lis
     if not example.passed:
         blocks.append(Para([Strong("The reference server does not meet this scenario;"),
                             " the example shows what it answered."]))
-    blocks.append(Fence(example.request, "http", f"Request: {step.name}"))
     omitted = f" ({example.omitted} more fields not shown)" if example.omitted else ""
-    blocks.append(Fence(f"HTTP {example.status}\n{example.response}", "http", f"Response{omitted}"))
+    blocks.append(Exchange(Fence(example.request, "http", f"Request: {step.name}"),
+                           Fence(f"HTTP {example.status}\n{example.response}", "http", f"Response{omitted}")))
     return blocks
 
 

@@ -1,26 +1,30 @@
-"""``stripe-conformance``: run the suite against a target, serve the reference server, list scenarios."""
+"""``stripe-conformance``: run the suite against a target, serve the reference server, list scenarios.
+
+Exit codes: 0 every scenario passed, 1 a scenario failed, 2 the target could not be used or the
+run was interrupted, 4 a usage error.
+"""
 
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
-from importlib import resources
+from pathlib import Path
 
-from conformance import __version__
+from conformance import __version__, options, selection
 
-SUITE_PACKAGE = "conformance.suite"
+USAGE_ERROR = 4
+TARGET_UNUSABLE = 2
+NO_TESTS_SELECTED = 5  # pytest's code: reported as a usage error
 
-RUN_OPTIONS = [
-    # (flag, environment variable, help) - each is handed to the pytest plugin under the same name
-    ("--base-url", "STRIPE_BASE_URL", "target server; without it the bundled reference server is started"),
-    ("--api-key", "STRIPE_API_KEY", "secret API key for the target"),
-    ("--publishable-key", "STRIPE_PUBLISHABLE_KEY", "publishable key of the same account"),
-    ("--other-api-key", "STRIPE_OTHER_API_KEY", "secret key of a second account (isolation scenarios)"),
-    ("--features", "STRIPE_CONFORMANCE_FEATURES", "only scenarios with one of these comma-separated tags"),
-    ("--skip-features", "STRIPE_CONFORMANCE_SKIP_FEATURES", "leave out scenarios with any of these tags"),
-]
+
+class Parser(argparse.ArgumentParser):
+    """argparse with the documented exit code for a usage error (4, not argparse's 2)."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        sys.exit(USAGE_ERROR)
 
 
 SCENARIO_COMMANDS = {
@@ -30,47 +34,90 @@ SCENARIO_COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="stripe-conformance", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"stripe-conformance {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
-
-    run = commands.add_parser("run", help="run the suite (extra arguments go to pytest: -k, -x, --junitxml, -n)")
-    for flag, env, help_text in RUN_OPTIONS:
-        run.add_argument(flag, default=os.environ.get(env), help=f"{help_text} [env: {env}]")
-    run.add_argument("--timeout", type=float, default=float(os.environ.get("STRIPE_CONFORMANCE_TIMEOUT", 10)),
-                     help="seconds to wait for each answer [env: STRIPE_CONFORMANCE_TIMEOUT] (default 10)")
-
-    # serve's options (--host, --port, --db, ...) belong to the server, which parses them itself
-    commands.add_parser("serve", add_help=False, help="run the bundled reference server (a stateful Stripe mock); "
-                        "serve --help lists its options")
-
-    commands.add_parser("list", help="list the scenarios: id, features, title")
-    for name, help_text in SCENARIO_COMMANDS.items():  # their options belong to conformance.check
-        commands.add_parser(name, add_help=False, help=help_text)
-
-    from conformance.reporting import commands as reporting  # gate, suggest, check-manifest: stored results
-
-    reporting.add_parsers(commands)
-
+    parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if args.command in SCENARIO_COMMANDS:
         from conformance import check
 
         return check.main(args.command, extra)
     if args.command == "run":
-        return run_suite(args, extra)
+        try:
+            return run_suite(args, extra)
+        except KeyboardInterrupt:  # before the run's own handler is in place (reading the scenarios, say)
+            print("stripe-conformance: interrupted", file=sys.stderr)
+            return TARGET_UNUSABLE
     if args.command == "serve":
         from reference_impl.serve import main as serve_main  # the server is only loaded to serve it
 
         return serve_main(extra, prog="stripe-conformance serve")
     if extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    from conformance.reporting import commands as reporting
+
     if args.command in reporting.USER_COMMANDS:
         return reporting.run(args)
-    return list_scenarios()
+    return list_scenarios(args)
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="stripe-conformance", description=__doc__,
+                    formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"stripe-conformance {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    add_run_options(commands.add_parser(
+        "run", help="run the suite (other arguments go to pytest: -k, -x, --junitxml, -n)",
+        description="Run the suite against a target. Every other argument goes to pytest (-k capture, -x, "
+                    "--junitxml=junit.xml, -n 2). Exit codes: 0 passed, 1 a scenario failed, 2 target unusable "
+                    "or interrupted, 4 usage error."))
+    # serve's options (--host, --port, --db, ...) belong to the server, which parses them itself
+    commands.add_parser("serve", add_help=False, help="run the bundled reference server (a stateful Stripe mock); "
+                        "serve --help lists its options")
+    listing = commands.add_parser("list", help="list the scenarios: id, features, title")
+    for flag in ("--features", "--skip-features"):
+        listing.add_argument(flag, metavar="A,B", help=options.BY_FLAG[flag].help)
+    listing.add_argument("--features-list", action="store_true", help="list the feature tags, with their counts")
+    for name, help_text in SCENARIO_COMMANDS.items():  # their options belong to conformance.check
+        commands.add_parser(name, add_help=False, help=help_text)
+    from conformance.reporting import commands as reporting  # gate, suggest, check-manifest: stored results
+
+    reporting.add_parsers(commands)
+    return parser
+
+
+def add_run_options(run: argparse.ArgumentParser) -> None:
+    """``run``'s options: every row of the one table, grouped, with its environment variable and default."""
+    for name, title in options.GROUPS.items():
+        group = run.add_argument_group(title)
+        for option in options.OPTIONS:
+            if option.group != name:
+                continue
+            help_text = option.help + (f" [env: {option.env}]" if option.env else "")
+            if option.switch:
+                group.add_argument(option.flag, *option.aliases, dest=option.name, action="store_true",
+                                   default=None, help=help_text)
+            else:
+                group.add_argument(option.flag, *option.aliases, dest=option.name, type=option.type,
+                                   metavar=option.metavar, default=None,
+                                   help=f"{help_text} (default: {options.describe_default(option)})")
+
+
+def given(args: argparse.Namespace, flag: str):
+    """The value of a run option: the command line, then its environment variable, then the default."""
+    option = options.BY_FLAG[flag]
+    value = getattr(args, option.name)
+    if value is None:
+        value = options.from_env(option)
+    return option.default if value is None else value
 
 
 def run_suite(args: argparse.Namespace, extra: list[str]) -> int:
+    try:
+        base_url, timeout = given(args, "--base-url"), given(args, "--target-timeout")
+        selection.check(given(args, "--features"), given(args, "--skip-features"))
+        secret = given(args, "--api-key")
+    except (ValueError, selection.UnknownFeature) as exc:
+        print(f"stripe-conformance: {exc}", file=sys.stderr)
+        return USAGE_ERROR
     import pytest
 
     from conformance.launcher import BundledServer, LaunchError
@@ -80,51 +127,92 @@ def run_suite(args: argparse.Namespace, extra: list[str]) -> int:
     # SIGTERM ends the run like Ctrl-C does, through the cleanup below.
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        if args.base_url:
-            reason = probe(args.base_url, timeout=min(5.0, args.timeout))
+        if base_url:
+            reason = probe(base_url, secret, timeout=min(5.0, timeout))
             if reason:
-                print(f"stripe-conformance: cannot use target {args.base_url}: {reason}", file=sys.stderr)
-                return 2
+                print(f"stripe-conformance: cannot use target {base_url}: {reason}", file=sys.stderr)
+                return TARGET_UNUSABLE
         else:
             try:
                 server = BundledServer().start()
             except LaunchError as exc:
                 print(f"stripe-conformance: {exc}", file=sys.stderr)
-                return 2
+                return TARGET_UNUSABLE
             print(f"stripe-conformance: bundled reference server on {server.base_url}", file=sys.stderr)
-        return pytest.main(pytest_arguments(args, server, extra))
+        code = int(pytest.main(pytest_arguments(args, server, extra)))
     except KeyboardInterrupt:  # pytest handles its own; this is one outside it (probing, starting the server)
         print("stripe-conformance: interrupted", file=sys.stderr)
-        return 130
+        return TARGET_UNUSABLE
     finally:
         if server is not None:
             server.stop()
         signal.signal(signal.SIGTERM, previous)
+    if code == NO_TESTS_SELECTED:
+        print("stripe-conformance: no scenario or check matches the selection", file=sys.stderr)
+        return USAGE_ERROR
+    return code
+
+
+def suite_dir() -> Path:
+    import conformance.suite
+
+    return Path(conformance.suite.__file__).resolve().parent
 
 
 def pytest_arguments(args: argparse.Namespace, server, extra: list[str]) -> list[str]:
+    """The suite by its path, with its own ini file, rootdir and conftest boundary.
+
+    Nothing of the directory the run is started in (its conftest.py, pytest.ini, pyproject.toml,
+    tests/) may reach the suite: a path argument keeps pytest's first conftest search inside the
+    suite, where ``--pyargs`` would fall back to the current directory.
+    """
     from conformance.launcher import DEFAULT_OTHER_SECRET_KEY, DEFAULT_SECRET_KEY
 
-    ini = resources.files(SUITE_PACKAGE).joinpath("pytest.ini")
-    arguments = ["-c", str(ini), "--rootdir", str(resources.files(SUITE_PACKAGE)), "--pyargs", SUITE_PACKAGE,
-                 "--target-timeout", str(args.timeout)]
-    values = {flag: getattr(args, flag[2:].replace("-", "_")) for flag, _, _ in RUN_OPTIONS}
+    suite = suite_dir()
+    arguments = ["-c", str(suite / "pytest.ini"), "--rootdir", str(suite), "--confcutdir", str(suite)]
+    values = {option.flag: getattr(args, option.name) for option in options.OPTIONS}
     if server is not None:
         values["--base-url"] = server.base_url
         values["--api-key"] = values["--api-key"] or DEFAULT_SECRET_KEY
         values["--other-api-key"] = values["--other-api-key"] or DEFAULT_OTHER_SECRET_KEY
     for flag, value in values.items():
-        if value:
-            arguments += [flag, value]
-    return arguments + extra
+        if value is True:
+            arguments.append(flag)
+        elif value not in (None, False, ""):
+            arguments += [flag, str(value)]
+    return arguments + extra + [str(suite)]
 
 
-def list_scenarios() -> int:
+def list_scenarios(args: argparse.Namespace) -> int:
     from conformance.scenario import load_all
 
-    for scenario in load_all():
-        print(f"{scenario.id:55} {','.join(scenario.features):40} {scenario.title}")
+    try:
+        selection.check(args.features, args.skip_features)
+    except selection.UnknownFeature as exc:
+        print(f"stripe-conformance: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    if args.features_list:
+        return list_features()
+    wanted, unwanted = selection.tags(args.features), selection.tags(args.skip_features)
+    rows = [(s.id, ",".join(s.features), s.title) for s in load_all() if selection.chosen(s.features, wanted, unwanted)]
+    print_table(("id", "features", "title"), rows)
+    print(f"{len(rows)} scenarios")
     return 0
+
+
+def list_features() -> int:
+    counts = selection.feature_counts()
+    rows = [(feature, str(counts[feature])) for feature in sorted(counts)]
+    print_table(("feature", "scenarios"), rows + [(selection.FUZZ, "the fuzz checks")])
+    print(f"{len(rows) + 1} features")
+    return 0
+
+
+def print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """Columns as wide as their widest cell (the last one is left as long as it is)."""
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
+    for row in [header, *rows]:
+        print("  ".join([cell.ljust(width) for cell, width in zip(row, widths)] + [row[-1]]).rstrip())
 
 
 if __name__ == "__main__":

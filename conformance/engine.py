@@ -1,10 +1,11 @@
 """Run a scenario's steps against a target and judge each response.
 
-Outcomes, kept apart: a :class:`ScenarioFailure` is the target answering wrongly; a
-:class:`~conformance.target.HarnessError` is the exchange failing (no connection,
-timeout, a body that is not JSON); :class:`Unsupported` is the target lacking the
-endpoint altogether, which a runner reports once rather than in every scenario;
-:class:`MissingKey` is the run lacking a key the scenario needs, which a runner skips.
+Outcomes, kept apart (conformance/outcomes.py): a :class:`ScenarioFailure` is the target
+answering wrongly (a 5xx or a body that is not JSON included); a
+:class:`~conformance.target.HarnessError` is the exchange failing (no connection, timeout,
+TLS); :class:`Unsupported` is the target lacking the endpoint altogether, by the one rule
+``outcomes.is_missing_endpoint``, which a runner reports once rather than in every scenario;
+:class:`MissingKey` is the run lacking a key the scenario needs: not applicable.
 """
 
 from __future__ import annotations
@@ -15,12 +16,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance import matchers
+from conformance import matchers, outcomes
 from conformance.scenario import CLIENT_ERRORS, KEY_ROLES, Scenario, Step, cite
 from conformance.target import Client, Exchange, HarnessError
 
 _VAR = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
-UNSUPPORTED_STATUSES = (404, 405, 501)
 
 
 class ScenarioFailure(AssertionError):
@@ -45,13 +45,13 @@ class ScenarioFailure(AssertionError):
         return "\n".join(lines)
 
 
-class Unsupported(Exception):
+class Unsupported(outcomes.UnsupportedEndpoint):
     def __init__(self, endpoint: str, exchange: Exchange):
-        self.endpoint, self.exchange = endpoint, exchange
-        super().__init__(f"the target does not implement {endpoint} (answered {exchange.status})")
+        super().__init__(endpoint, f"answered {exchange.status}")
+        self.exchange = exchange
 
 
-class MissingKey(Exception):
+class MissingKey(outcomes.NotApplicable):
     """The scenario needs an API key the run was not given: no verdict either way."""
 
 
@@ -69,10 +69,16 @@ class Run:
     warnings: list[str] = field(default_factory=list)  # the SHOULD expectations the target missed
 
 
-def run(scenario: Scenario, client: Client, record: Run | None = None, answered: set[str] | None = None) -> Run:
-    """``answered``: the endpoints that have answered something else than 404/405/501 (this run adds to it)."""
+def verdict(record: Run) -> outcomes.ItemVerdict:
+    """The verdict of a run that raised nothing: passed, or passed with warnings (a SHOULD missed)."""
+    if record.warnings:
+        return outcomes.ItemVerdict(outcomes.Verdict.WARNED, warnings=tuple(record.warnings))
+    return outcomes.ItemVerdict(outcomes.Verdict.PASSED)
+
+
+def run(scenario: Scenario, client: Client, record: Run | None = None) -> Run:
     record = record or Run(scenario)
-    answered = set() if answered is None else answered
+    answered: set[str] = set()  # the endpoints that answered this run otherwise than as missing: they exist
     for role in dict.fromkeys(step.key for step in scenario.steps):
         if role in NEEDS and not client.keys.for_role(role):
             raise MissingKey(NEEDS[role])
@@ -123,27 +129,38 @@ def _perform(scenario: Scenario, step: Step, client: Client, record: Run, answer
     while True:
         exchange = _send(step, client, record.variables)
         record.exchanges.append(exchange)
-        # Before judging: a missing endpoint is not worth waiting for, and its 404 need not be JSON.
-        # An endpoint that has answered otherwise exists (localstripe: 405 to a second capture).
-        if exchange.status not in UNSUPPORTED_STATUSES:
+        # Before judging, whatever the step expects (a 404 included): a missing endpoint is not
+        # worth waiting for, and a missing endpoint is not a missing object. An endpoint that has
+        # answered otherwise in this run exists (localstripe: 405 to a second capture).
+        if not outcomes.is_missing_endpoint(exchange.status, exchange.body):
             answered.add(step.endpoint)
-        elif step.endpoint not in answered:
-            _raise_unsupported(step, exchange)
+        elif step.endpoint not in answered and client.endpoint_missing(exchange):
+            raise Unsupported(step.endpoint, exchange)
         problems = judge(step, exchange, record.variables)
         if not problems:
             return exchange
-        if time.monotonic() >= deadline:
+        # Waiting is for data that has yet to appear (search); an error status will not turn into it.
+        if time.monotonic() >= deadline or exchange.status >= 400 > max(_expected_statuses(step)):
             break
         time.sleep(retry.get("interval", 1.0))
     raise ScenarioFailure(scenario, step, exchange, problems, record.warnings)
 
 
+def _expected_statuses(step: Step) -> list[int]:
+    status = step.expect["status"]
+    return status if isinstance(status, list) else [status]
+
+
 def _send(step: Step, client: Client, variables: dict[str, Any]) -> Exchange:
     key_role = step.key
     key = client.keys.for_role(key_role) if key_role in KEY_ROLES else key_role
-    return client.send(step.method, substitute(step.path, variables), form=substitute(step.form, variables),
-                       query=substitute(step.query, variables), headers=substitute(step.headers, variables),
-                       key=key)
+    try:
+        return client.send(step.method, substitute(step.path, variables), form=substitute(step.form, variables),
+                           query=substitute(step.query, variables), headers=substitute(step.headers, variables),
+                           key=key)
+    except HarnessError as error:
+        error.endpoint = step.endpoint
+        raise
 
 
 def judge(step: Step, exchange: Exchange, variables: dict[str, Any]) -> list[str]:
@@ -155,8 +172,10 @@ def judge(step: Step, exchange: Exchange, variables: dict[str, Any]) -> list[str
         problems.append(f"status: expected {_statuses(statuses)}, got {exchange.status}")
     if exchange.body is None and (exchange.response_text or "body" in expect or "schema" in expect):
         start = exchange.response_text[:200].replace("\n", " ")
-        raise HarnessError(f"{step.endpoint} answered {exchange.status} with a body that is not JSON "
-                           f"({exchange.response_headers.get('Content-Type', 'no content type')}): {start!r}")
+        # Stripe answers JSON, always: anything else is the target failing, not the harness.
+        problems.append(f"body: not JSON ({exchange.response_headers.get('Content-Type', 'no content type')}): "
+                        f"{start!r}")
+        return problems
     schema = expect.get("schema") or ("error" if exchange.status >= 400 and max(statuses) >= 400 else None)
     if schema and exchange.body is not None:
         problems += [f"schema {schema}: {problem}" for problem in _schema_errors(schema, exchange.body)]
@@ -177,19 +196,6 @@ def _schema_errors(name: str, body: Any) -> list[str]:
 def _header(headers: dict[str, str], name: str) -> Any:
     lowered = {k.lower(): v for k, v in headers.items()}
     return lowered.get(name.lower(), matchers.ABSENT)
-
-
-def _raise_unsupported(step: Step, exchange: Exchange) -> None:
-    """A 404/405/501 that is not Stripe's answer about a missing object means a missing endpoint."""
-    expected = step.expect["status"]
-    if exchange.status not in UNSUPPORTED_STATUSES or exchange.status in (expected if isinstance(expected, list)
-                                                                         else [expected]):
-        return
-    error = exchange.body.get("error") if isinstance(exchange.body, dict) else None
-    message = str(error.get("message", "")) if isinstance(error, dict) else ""
-    if isinstance(error, dict) and (error.get("code") == "resource_missing" or message.startswith("No such")):
-        return
-    raise Unsupported(step.endpoint, exchange)
 
 
 def substitute(value: Any, variables: dict[str, Any]) -> Any:

@@ -1,119 +1,146 @@
-"""The pytest plugin (entry point ``pytest11``): options, the target, one item per scenario.
+"""The pytest plugin (entry point ``pytest11``): the run's options, and the suite when it is collected.
 
-``pytest --pyargs conformance.suite --base-url URL`` runs the suite against any server;
-without ``--base-url`` the bundled reference server is started for the session.
+``pytest --pyargs conformance.suite --base-url URL`` runs the suite against any server; without
+``--base-url`` the bundled reference server is started for the session. ``--base-url`` is
+pytest-base-url's option (and ``base_url`` its fixture), shared with pytest-playwright and
+pytest-selenium rather than taken from them.
+
+In every other pytest session this plugin only registers its options: its hooks, the fuzz
+plugin and the reporting plugin are registered when the session's arguments reach the suite
+(``conformance/suite``), or, for reports, when a report option is given on the command line.
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
+import importlib.util
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
-from conformance import engine, launcher, outcomes
+from conformance import engine, options, outcomes, selection
 from conformance.scenario import Scenario, load_all
-from conformance.target import DEFAULT_TIMEOUT, Client, Exchange, HarnessError, Keys, probe
+from conformance.session import TargetSession
+from conformance.target import HarnessError, probe
 
 ANCHOR = "scenarios.collect"  # the file in conformance/suite that stands for every scenario
+SUITE_DIR = Path(__file__).resolve().parent / "suite"
+REPORT_FLAGS = ("--report", "--expect-failures", "--baseline")
+NOT_WALKED = ("site-packages", "node_modules", "venv", "build", "dist")  # pytest does not collect below these
 
-OPTIONS = [
-    # (option, environment variable, help)
-    ("--base-url", "STRIPE_BASE_URL", "target server (default: start the bundled reference server)"),
-    ("--api-key", "STRIPE_API_KEY", "secret API key for the target (default for the bundled server: sk_test_conformance)"),
-    ("--publishable-key", "STRIPE_PUBLISHABLE_KEY", "publishable key of the same account (default: the secret key with pk_ for sk_)"),
-    ("--other-api-key", "STRIPE_OTHER_API_KEY", "secret key of a second account, for isolation scenarios"),
-    ("--target-timeout", "STRIPE_CONFORMANCE_TIMEOUT", f"seconds to wait for each answer (default {DEFAULT_TIMEOUT:g})"),
-    ("--features", "STRIPE_CONFORMANCE_FEATURES", "run only scenarios with one of these comma-separated feature tags"),
-    ("--skip-features", "STRIPE_CONFORMANCE_SKIP_FEATURES", "leave out scenarios with any of these comma-separated tags"),
-    ("--lacks", "STRIPE_CONFORMANCE_LACKS", "account capabilities the target lacks (scenarios/features.yaml), comma-separated:"
-                                            " scenarios requiring them are not applicable"),
-]
-
-TARGET = pytest.StashKey["TargetSession"]()
+TARGET = pytest.StashKey[TargetSession]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("stripe-conformance", "Stripe conformance suite")
-    for option, env, help_text in OPTIONS:
-        group.addoption(option, dest=_dest(option), default=None, help=f"{help_text} [env: {env}]")
+    for name, title in options.GROUPS.items():
+        group = parser.getgroup(f"stripe-conformance-{name}", f"Stripe conformance: {title}")
+        for option in options.ours():
+            if option.group == name:
+                group.addoption(option.flag, **_argparse_kwargs(option))
 
 
-def _dest(option: str) -> str:
-    return "stripe_" + option.lstrip("-").replace("-", "_")
-
-
-def option(config: pytest.Config, name: str) -> str | None:
-    """An option's value: the command line first, then its environment variable."""
-    for opt, env, _ in OPTIONS:
-        if opt == name:
-            return config.getoption(_dest(opt)) or os.environ.get(env) or None
-    raise KeyError(name)
-
-
-@dataclass
-class TargetSession:
-    """The session's target: a given base URL, or the bundled server started on first use."""
-
-    base_url: str | None
-    keys: Keys | None
-    timeout: float
-    server: launcher.BundledServer | None = None
-    unsupported: dict[str, str] = field(default_factory=dict)
-    answered: set[str] = field(default_factory=set)  # endpoints seen answering: they exist
-    _client: Client | None = None
-
-    @classmethod
-    def from_config(cls, config: pytest.Config) -> "TargetSession":
-        secret = option(config, "--api-key")
-        keys = None
-        if secret or option(config, "--base-url"):
-            keys = Keys.derive(secret or launcher.DEFAULT_SECRET_KEY, option(config, "--publishable-key"),
-                               option(config, "--other-api-key"))
-        timeout = float(option(config, "--target-timeout") or DEFAULT_TIMEOUT)
-        return cls(option(config, "--base-url"), keys, timeout)
-
-    def client(self) -> Client:
-        if self._client is None:
-            if self.base_url is None:
-                self.server = launcher.BundledServer().start()
-                self.base_url = self.server.base_url
-                self.keys = Keys.derive(launcher.DEFAULT_SECRET_KEY, None, launcher.DEFAULT_OTHER_SECRET_KEY)
-            self._client = Client(self.base_url, self.keys, self.timeout)
-        return self._client
-
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-        if self.server is not None:
-            self.server.stop()
+def _argparse_kwargs(option: options.Option) -> dict[str, Any]:
+    help_text = option.help + (f" [env: {option.env}]" if option.env else "")
+    if option.switch:
+        return {"dest": option.pytest_dest, "action": "store_true", "default": False, "help": help_text}
+    return {"dest": option.pytest_dest, "default": None, "type": option.type, "metavar": option.metavar,
+            "help": f"{help_text} (default: {options.describe_default(option)})"}
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.stash[TARGET] = TargetSession.from_config(config)
-    config.addinivalue_line("markers", "scenario: a documented-behaviour scenario from scenarios/")
+    in_play = suite_in_play(config)
+    if in_play:
+        config.pluginmanager.register(SuitePlugin(config), "stripe-conformance-suite")
+        config.pluginmanager.import_plugin("conformance.fuzz.plugin")
+    if in_play or any(options.value(config, flag) for flag in REPORT_FLAGS):
+        config.pluginmanager.import_plugin("conformance.reporting.plugin")
 
 
-def pytest_sessionstart(session: pytest.Session) -> None:
-    target = session.config.stash[TARGET]
-    if target.base_url and not hasattr(session.config, "workerinput"):
-        reason = probe(target.base_url, timeout=min(5.0, target.timeout))
-        if reason:
-            pytest.exit(f"stripe-conformance: cannot use target {target.base_url}: {reason}", returncode=2)
+def suite_in_play(config: pytest.Config) -> bool:
+    """Whether the session's arguments (or testpaths) reach the suite's directory."""
+    for arg in config.args:
+        path = _arg_path(config, arg.split("::")[0])
+        if path is None:
+            continue
+        if path == SUITE_DIR or SUITE_DIR in path.parents:
+            return True
+        if path in SUITE_DIR.parents and not _hidden_below(path):
+            return True
+    return False
 
 
-def pytest_unconfigure(config: pytest.Config) -> None:
-    target = config.stash.get(TARGET, None)
-    if target is not None:
-        target.close()
+def _arg_path(config: pytest.Config, arg: str) -> Path | None:
+    if config.getoption("pyargs", False) and not Path(arg).exists():
+        try:
+            spec = importlib.util.find_spec(arg)
+        except (ImportError, ValueError):
+            return None
+        if spec is None:
+            return None
+        location = (spec.submodule_search_locations or [spec.origin])[0]
+        return Path(location).resolve() if location else None
+    return (config.invocation_params.dir / arg).resolve()
 
 
-def pytest_collect_file(file_path: Path, parent: pytest.Collector):
-    if file_path.name == ANCHOR and file_path.parent.name == "suite":
-        return ScenarioFile.from_parent(parent, path=file_path)
+def _hidden_below(start: Path) -> bool:
+    """Whether pytest, walking down from ``start``, would skip the suite (a venv, a hidden directory)."""
+    for directory in [SUITE_DIR, *SUITE_DIR.parents]:
+        if directory == start:
+            return False
+        if directory.name.startswith(".") or directory.name in NOT_WALKED or (directory / "pyvenv.cfg").exists():
+            return True
+    return False
+
+
+class SuitePlugin:
+    """The suite's hooks, registered only in a session that collects it."""
+
+    def __init__(self, config: pytest.Config):
+        self.config = config
+        try:
+            selection.check(options.value(config, "--features"), options.value(config, "--skip-features"))
+            target = TargetSession.from_config(config)
+        except (selection.UnknownFeature, ValueError) as exc:
+            raise pytest.UsageError(str(exc)) from exc
+        config.stash[TARGET] = target
+        config.addinivalue_line("markers", "scenario: a documented-behaviour scenario from scenarios/")
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        target = session.config.stash[TARGET]
+        if target.base_url and not hasattr(session.config, "workerinput"):
+            reason = probe(target.base_url, target.keys.secret if target.keys else None,
+                           timeout=min(5.0, target.timeout))
+            if reason:
+                pytest.exit(f"stripe-conformance: cannot use target {target.base_url}: {reason}", returncode=2)
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        config.stash[TARGET].close()
+
+    def pytest_collect_file(self, file_path: Path, parent: pytest.Collector):
+        if file_path.name == ANCHOR and file_path.parent.name == "suite":
+            return ScenarioFile.from_parent(parent, path=file_path)
+        return None
+
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        wanted = selection.tags(options.value(config, "--features"))
+        unwanted = selection.tags(options.value(config, "--skip-features"))
+        if not wanted and not unwanted:
+            return
+        keep, drop = [], []
+        for item in items:
+            suite_tags = _suite_tags(item)
+            chosen = selection.chosen(suite_tags, wanted, unwanted) if suite_tags is not None else not wanted
+            (keep if chosen else drop).append(item)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+            items[:] = keep
+
+
+def _suite_tags(item: pytest.Item) -> set[str] | None:
+    if isinstance(item, ScenarioItem):
+        return set(item.scenario.features)
+    if item.get_closest_marker(selection.FUZZ) is not None:
+        return {selection.FUZZ}
     return None
 
 
@@ -138,36 +165,41 @@ class ScenarioItem(pytest.Item):
 
     def runtest(self) -> None:
         target = self.config.stash[TARGET]
-        lacking = sorted(set(self.scenario.requires) & _tags(option(self.config, "--lacks")))
+        lacking = sorted(set(self.scenario.requires) & selection.tags(options.value(self.config, "--lacks")))
         if lacking:
             reason = f"needs the account capability {', '.join(lacking)}, which the run declared lacking (--lacks)"
             outcomes.set_verdict(self, outcomes.ItemVerdict(outcomes.Verdict.NOT_APPLICABLE, detail=reason))
             pytest.skip(reason)
-        for endpoint in self.scenario.endpoints:
-            if endpoint in target.unsupported:
-                self.unsupported_endpoint = endpoint
-                pytest.skip(f"{endpoint} is not implemented by the target "
-                            f"(reported once, by scenario {target.unsupported[endpoint]})")
         self.record = engine.Run(self.scenario)
         try:
-            engine.run(self.scenario, target.client(), self.record, target.answered)
-        except engine.Unsupported as exc:
-            if _answers_otherwise(target.client(), exc.exchange):
-                raise self._wrong_answer(exc) from exc
-            target.unsupported.setdefault(exc.endpoint, self.scenario.id)
+            target.before(f"scenario {self.scenario.id}", self.scenario.endpoints)
+            engine.run(self.scenario, target.client(), self.record)
+        except outcomes.UnsupportedEndpoint as exc:
+            self._unsupported(target, exc.endpoint)
+        except outcomes.NotApplicable as exc:
+            outcomes.set_verdict(self, outcomes.ItemVerdict(outcomes.Verdict.NOT_APPLICABLE, str(exc)))
+            pytest.skip(f"not applicable: {exc}")
+        except engine.ScenarioFailure:
+            target.answered()
+            outcomes.set_verdict(self, outcomes.ItemVerdict(outcomes.Verdict.FAILED))
             raise
-        except engine.MissingKey as exc:
-            pytest.skip(str(exc))
-        if self.record.warnings:  # every MUST held; the SHOULDs missed fail the run only with --strict-should
-            outcomes.set_verdict(self, outcomes.ItemVerdict(outcomes.Verdict.WARNED, warnings=tuple(self.record.warnings)))
-            if self.config.getoption("strict_should", default=False):
-                pytest.fail("SHOULD missed (--strict-should):\n" + "\n".join(f"  - {w}" for w in self.record.warnings),
-                            pytrace=False)
+        except HarnessError as exc:
+            outcomes.set_verdict(self, outcomes.ItemVerdict(outcomes.Verdict.HARNESS_ERROR, str(exc)))
+            target.harness_error(exc, f"scenario {self.scenario.id}")
+            raise
+        target.answered()
+        outcomes.set_verdict(self, engine.verdict(self.record))
+        if self.record.warnings and options.value(self.config, "--strict-should"):
+            # every MUST held; the SHOULDs missed fail the run only with --strict-should
+            pytest.fail("SHOULD missed (--strict-should):\n" + "\n".join(f"  - {w}" for w in self.record.warnings),
+                        pytrace=False)
 
-    def _wrong_answer(self, unsupported: engine.Unsupported) -> engine.ScenarioFailure:
-        step = next(step for step in self.scenario.steps if step.endpoint == unsupported.endpoint)
-        problems = engine.judge(step, unsupported.exchange, self.record.variables)
-        return engine.ScenarioFailure(self.scenario, step, unsupported.exchange, problems)
+    def _unsupported(self, target: TargetSession, endpoint: str) -> None:
+        self.unsupported_endpoint = endpoint
+        target.unsupported.setdefault(endpoint, self.scenario.id)
+        outcomes.set_verdict(self, outcomes.ItemVerdict(outcomes.Verdict.UNSUPPORTED, endpoint))
+        # One wording per endpoint: pytest's summary counts the scenarios behind it on one line.
+        pytest.skip(f"UNSUPPORTED ENDPOINT: the target does not implement {endpoint}")
 
     def repr_failure(self, excinfo, style=None):
         error = excinfo.value
@@ -175,44 +207,7 @@ class ScenarioItem(pytest.Item):
             return error.report()
         if isinstance(error, HarnessError):
             return f"HARNESS ERROR (no verdict on the target) in scenario {self.scenario.id}: {error}"
-        if isinstance(error, engine.Unsupported):
-            return (f"UNSUPPORTED ENDPOINT: {error}. Other scenarios using it are skipped.\n"
-                    + error.exchange.describe(limit=600))
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self):
         return self.path, None, f"scenario {self.scenario.id}"
-
-
-def _answers_otherwise(client: Client, exchange: Exchange) -> bool:
-    """Whether an endpoint that answered 404/405/501 exists after all.
-
-    Some mocks answer 404 without ``resource_missing`` when a request names an object they do
-    not know (localstripe: "Not Found" for an unknown payment method). Asked again with no
-    parameters, an endpoint that exists answers something else (a 400, say); a missing one the same.
-    """
-    key = exchange.request_headers.get("Authorization", "").removeprefix("Bearer ") or None
-    try:
-        probe = client.send(exchange.method, urlsplit(exchange.url).path, key=key)
-    except HarnessError:
-        return False
-    return probe.status != exchange.status
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    wanted = _tags(option(config, "--features"))
-    unwanted = _tags(option(config, "--skip-features"))
-    if not wanted and not unwanted:
-        return
-    keep, drop = [], []
-    for item in items:
-        tags = set(item.scenario.features) if isinstance(item, ScenarioItem) else set()
-        chosen = isinstance(item, ScenarioItem) and (not wanted or tags & wanted) and not tags & unwanted
-        (keep if chosen or (not isinstance(item, ScenarioItem) and not wanted) else drop).append(item)
-    if drop:
-        config.hook.pytest_deselected(items=drop)
-        items[:] = keep
-
-
-def _tags(text: str | None) -> set[str]:
-    return {tag.strip() for tag in (text or "").split(",") if tag.strip()}

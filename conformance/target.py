@@ -1,8 +1,8 @@
 """The target under test, seen only over HTTP, and the client that talks to it.
 
-A failure of the target (a wrong answer) is kept apart from an error of the harness
-(no connection, a timeout, a body that is not JSON): the first is what the suite measures,
-the second means the measurement could not be made.
+A failure of the target (a wrong answer, a 5xx or a body that is not JSON included) is kept
+apart from an error of the harness (no connection, a timeout, TLS): the first is what the suite
+measures, the second means the measurement could not be made.
 """
 
 from __future__ import annotations
@@ -11,15 +11,27 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from urllib.parse import urlsplit
+
 import requests
 
-from conformance import wire
+from conformance import outcomes, wire
 
 DEFAULT_TIMEOUT = 10.0
 
 
 class HarnessError(Exception):
-    """The exchange with the target could not be completed or read."""
+    """The exchange with the target could not be completed: no verdict on the target."""
+
+    endpoint: str | None = None  # the endpoint it was meant for, when the sender knows it
+
+
+class TargetTimeout(HarnessError):
+    """No answer in time: the endpoint is not waited on again in this run."""
+
+
+class ConnectionFailed(HarnessError):
+    """No exchange at all (refused, reset): a few in a row mean the target is gone."""
 
 
 @dataclass(frozen=True)
@@ -107,9 +119,9 @@ class Client:
             response = self.session.request(method, url, data=body.encode() if body else None, headers=sent,
                                             timeout=self.timeout, allow_redirects=False)
         except requests.Timeout as exc:
-            raise HarnessError(f"no answer from {url} within {self.timeout:g} s") from exc
+            raise TargetTimeout(f"no answer from {url} within {self.timeout:g} s") from exc
         except requests.RequestException as exc:
-            raise HarnessError(f"request to {url} failed: {_reason(exc)}") from exc
+            raise ConnectionFailed(f"request to {url} failed: {_reason(exc)}") from exc
         exchange.status = response.status_code
         exchange.response_headers = dict(response.headers)
         exchange.response_text = response.text
@@ -119,6 +131,24 @@ class Client:
         except ValueError:
             exchange.body = None
         return exchange
+
+    def endpoint_missing(self, exchange: Exchange) -> bool:
+        """The one rule for a missing endpoint (outcomes.is_missing_endpoint), confirmed.
+
+        Some mocks answer a plain 404 when a request names an object they do not know
+        (localstripe: "Not Found" for an unknown payment method), or 405 to a call in the wrong
+        state. So an answer that reads as a missing endpoint is confirmed by sending the same
+        method and path bare: a missing endpoint answers that with the same status, one that
+        exists otherwise (a 400 for the missing parameters, say).
+        """
+        if not outcomes.is_missing_endpoint(exchange.status, exchange.body):
+            return False
+        key = exchange.request_headers.get("Authorization", "").removeprefix("Bearer ") or None
+        try:
+            bare = self.send(exchange.method, urlsplit(exchange.url).path, key=key)
+        except HarnessError:
+            return True
+        return bare.status == exchange.status
 
     def close(self) -> None:
         self.session.close()
@@ -142,13 +172,38 @@ def _reason(exc: Exception) -> str:
     return text.splitlines()[0][:200] if text else exc.__class__.__name__
 
 
-def probe(base_url: str, timeout: float = 5.0) -> str | None:
-    """Why ``base_url`` cannot serve as a target (not reachable, not HTTP), or None when it can."""
+def probe(base_url: str, secret_key: str | None = None, timeout: float = 5.0) -> str | None:
+    """Why ``base_url`` cannot serve as a target, in one line, or None when it can."""
+    mistake = url_mistake(base_url)
+    if mistake:
+        return mistake
     url = base_url.rstrip("/") + "/v1/payment_intents?limit=1"
+    headers = {"Authorization": f"Bearer {secret_key}"} if secret_key else {}
     try:
-        requests.get(url, timeout=timeout, allow_redirects=False)
+        response = requests.get(url, headers=headers, timeout=timeout, allow_redirects=False)
     except requests.Timeout:
         return f"no answer within {timeout:g} s"
+    except requests.exceptions.SSLError as exc:
+        if "WRONG_VERSION_NUMBER" in str(exc) or "wrong version number" in str(exc):
+            return "it does not speak TLS: the server is plain HTTP, use http:// instead of https://"
+        return f"TLS failed: {_reason(exc)}"
     except requests.RequestException as exc:
         return _reason(exc)
+    if response.status_code == 401 and secret_key:
+        return (f"it refuses the API key {_masked(secret_key)} (401 to GET /v1/payment_intents); "
+                "pass the target's key with --api-key")
     return None
+
+
+def url_mistake(base_url: str) -> str | None:
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return f"the base URL needs a scheme: add http:// (--base-url http://{base_url.split('://')[-1]})"
+    if parts.path.rstrip("/").endswith("/v1"):
+        fixed = base_url.rstrip("/")[:-3]
+        return f"the base URL must not end in /v1 (the suite adds it): drop it (--base-url {fixed})"
+    return None
+
+
+def _masked(key: str) -> str:
+    return key[:8] + "..." if len(key) > 12 else key

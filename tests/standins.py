@@ -44,7 +44,11 @@ class StandIn:
                 self.end_headers()
                 self.wfile.write(payload)
 
-            do_GET = do_POST = do_DELETE = _serve
+            def __getattr__(self, name: str):
+                # every method (schemathesis tries TRACE, QUERY, ... on operations that lack them)
+                if name.startswith("do_"):
+                    return self._serve
+                raise AttributeError(name)
 
             def log_message(self, *args) -> None:
                 pass
@@ -67,15 +71,16 @@ def _json(status: int, body: dict) -> tuple[int, dict[str, str], bytes]:
     return status, {"Content-Type": "application/json"}, json.dumps(body).encode()
 
 
-def not_found(as_json: bool = True) -> StandIn:
+def not_found(as_json: bool = True, wording: str = "No matching path:") -> StandIn:
     """Like stripe-stateful-mock 0.0.16 for PaymentIntents: every path answers 404 "No matching path".
 
-    ``as_json=False``: a plain-text 404, as many web frameworks answer for a route they lack.
+    ``as_json=False``: a plain-text 404, as many web frameworks answer for a route they lack;
+    ``wording="Unrecognized request URL"``: Stripe's own answer for a path it does not route.
     """
     def answer(method, path, body, headers):
         if not as_json:
             return 404, {"Content-Type": "text/plain"}, b"404: Not Found"
-        return _json(404, {"error": {"type": "invalid_request_error", "message": f"No matching path: {path}"}})
+        return _json(404, {"error": {"type": "invalid_request_error", "message": f"{wording} {path}"}})
 
     return StandIn(answer)
 

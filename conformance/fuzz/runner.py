@@ -1,33 +1,96 @@
-"""One generated request against the target: unsupported operations are skipped, not failed.
+"""One generated request against the target, and the verdict of a fuzz item.
 
-A target that answers an operation with Stripe's 404 "Unrecognized request URL" (or 405/501)
-does not implement it: that operation's fuzz test is skipped once with a reason naming the
-endpoint, and the endpoint is recorded with the session's other unsupported endpoints, so the
-scenarios using it are skipped too.
+The one rule for a missing endpoint (``outcomes.is_missing_endpoint``, confirmed by a bare
+request as for scenarios) decides whether the target lacks an operation: its fuzz item is then
+skipped with a reason naming the endpoint, and the endpoint is recorded with the session's other
+unsupported endpoints, so the scenarios using it are skipped too. A failing item carries its
+findings, ``fuzz:<method sent> <path template>:<check>``, the same whatever the seed.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Iterator
 
 import jsonschema
 import pytest
-from schemathesis.core.failures import AcceptedNegativeData, FailureGroup
+import requests
+from schemathesis.core.failures import AcceptedNegativeData, CustomFailure, Failure, FailureGroup
 from schemathesis.core.parameters import ParameterLocation
 
-from conformance.fuzz import serializer
+from conformance import outcomes
+from conformance.fuzz import document, serializer
+from conformance.scenario import endpoint as endpoint_of
+from conformance.target import ConnectionFailed, Exchange, HarnessError, TargetTimeout
 
-UNRECOGNIZED = "Unrecognized request URL"
-NOT_ROUTED = (405, 501)
-
-
-def endpoint(operation: Any) -> str:
-    """``POST /v1/payment_intents/{id}/capture``, the scenario engine's name for an endpoint."""
-    parts = ["{id}" if part.startswith("{") else part for part in operation.path.split("/")]
-    return f"{operation.method.upper()} {'/'.join(parts)}"
+CUSTOM_CHECK = re.compile(r"`([^`]+)`")
 
 
-def is_unrecognized(case: Any, response: Any) -> bool:
+def endpoint(operation: Any, method: str | None = None) -> str:
+    """``POST /v1/payment_intents/{id}/capture``: the scenarios' name for an operation."""
+    return endpoint_of((method or operation.method).upper(), operation.path)
+
+
+def check(case: Any, target: Any, item: Any) -> None:
+    """Send ``case`` to the session's target and run every check on the answer."""
+    where = endpoint(case.operation)
+    name = f"the fuzz test of {case.operation.label}"
+    try:
+        target.before(name, [where])
+        response = _call(case, target, where)
+    except outcomes.UnsupportedEndpoint as missing:
+        _unsupported(item, missing.endpoint)
+    except HarnessError as error:
+        outcomes.set_verdict(item, outcomes.ItemVerdict(outcomes.Verdict.HARNESS_ERROR, str(error)))
+        target.harness_error(error, name)
+        raise
+    target.answered()
+    if _missing(case, response, target):
+        target.unsupported.setdefault(where, name)
+        _unsupported(item, where)
+    validate(case, response, sent_by=sent_by(item), base_url=target.base_url)
+
+
+def sent_by(item: Any) -> dict:
+    """Where an item notes which request each failure came from (the method actually sent may differ)."""
+    if not hasattr(item, "conformance_sent"):
+        item.conformance_sent = {}
+    return item.conformance_sent
+
+
+def validate(case: Any, response: Any, sent_by: dict | None = None, **transport: Any) -> None:
+    """Every check on ``response``, schemathesis's and the suite's; ``sent_by`` learns what each failure sent."""
+    try:
+        case.validate_response(response, transport_kwargs=transport)
+    except (AssertionError, FailureGroup) as failure:
+        # Noted by check and message: schemathesis builds new failure objects when the test ends.
+        if sent_by is not None:
+            for single in getattr(failure, "exceptions", (failure,)):
+                if isinstance(single, Failure):
+                    sent_by.setdefault((check_name(single), single.message), set()).add(
+                        endpoint(case.operation, case.method))
+        raise
+
+
+def _call(case: Any, target: Any, where: str) -> Any:
+    document.with_key(case, target.keys.secret)
+    try:
+        return case.call(base_url=target.base_url, timeout=target.timeout)
+    except requests.Timeout as exc:
+        error: HarnessError = TargetTimeout(f"no answer from {where} within {target.timeout:g} s")
+    except requests.RequestException as exc:
+        error = ConnectionFailed(f"{where} could not be reached: {exc.__class__.__name__}")
+    error.endpoint = where
+    raise error from exc
+
+
+def _unsupported(item: Any, where: str) -> None:
+    item.unsupported_endpoint = where
+    outcomes.set_verdict(item, outcomes.ItemVerdict(outcomes.Verdict.UNSUPPORTED, where))
+    pytest.skip(f"UNSUPPORTED ENDPOINT: the target does not implement {where}; its fuzz test is skipped")
+
+
+def _missing(case: Any, response: Any, target: Any) -> bool:
     """Whether the answer to a request meant for ``case``'s operation says the target lacks it.
 
     A request with another method (schemathesis tries a few) or with an invalid path parameter
@@ -37,38 +100,47 @@ def is_unrecognized(case: Any, response: Any) -> bool:
         return False
     if case.meta is not None and case.meta.is_negative_at(ParameterLocation.PATH):
         return False
-    if response.status_code in NOT_ROUTED:
-        return True
-    if response.status_code != 404:
-        return False
     try:
-        error = response.json().get("error")
-    except (ValueError, AttributeError):
-        return False
-    return isinstance(error, dict) and str(error.get("message", "")).startswith(UNRECOGNIZED)
+        body = response.json()
+    except ValueError:
+        body = None
+    exchange = Exchange(case.method.upper(), response.request.url, "", dict(response.request.headers),
+                        status=response.status_code, body=body)
+    return target.client().endpoint_missing(exchange)
 
 
-def check(case: Any, base_url: str, unsupported: dict[str, str]) -> None:
-    """Send ``case`` to ``base_url`` and run every check on the answer; ``unsupported`` is the session's record."""
-    where = endpoint(case.operation)
-    if where in unsupported:
-        pytest.skip(f"{where} is not implemented by the target (reported once, by {unsupported[where]})")
-    response = case.call(base_url=base_url)
-    if is_unrecognized(case, response):
-        unsupported.setdefault(where, f"fuzz test of {case.operation.label}")
-        pytest.skip(f"UNSUPPORTED ENDPOINT: the target answers {where} with {response.status_code} "
-                    f"\"{UNRECOGNIZED}\"; its fuzz test is skipped")
-    validate(case, response, base_url=base_url)
+def record_verdict(item: Any, excinfo: Any) -> None:
+    """The verdict of a fuzz item once its call ended: what the runner set, or passed, or failed."""
+    if excinfo is None:
+        outcomes.set_verdict(item, outcomes.ItemVerdict(outcomes.Verdict.PASSED))
+        return
+    if outcomes.verdict_of(item) is not None or isinstance(excinfo.value, pytest.skip.Exception):
+        return
+    found = sorted(set(findings(excinfo.value, getattr(item, "conformance_sent", {}))))
+    item.conformance_findings = found
+    outcomes.set_verdict(item, outcomes.ItemVerdict(outcomes.Verdict.FAILED, ", ".join(found) or None))
 
 
-def validate(case: Any, response: Any, **transport: Any) -> None:
-    """Every check on ``response``: schemathesis's and the suite's."""
-    try:
-        case.validate_response(response, transport_kwargs=transport)
-    except FailureGroup as group:
-        if not all(isinstance(failure, AcceptedNegativeData) for failure in group.exceptions) \
-                or not valid_as_sent(case):
-            raise
+def findings(error: BaseException, sent: dict) -> Iterator[str]:
+    """``fuzz:POST /v1/payment_intents:stripe_error_envelope`` for every check failure in ``error``."""
+    if isinstance(error, Failure):
+        check = check_name(error)
+        for where in sent.get((check, error.message)) or [_label_endpoint(error.operation)]:
+            yield f"fuzz:{where}:{check}"
+    for inner in getattr(error, "exceptions", ()):
+        yield from findings(inner, sent)
+
+
+def _label_endpoint(label: str | None) -> str:
+    method, _, path = (label or "? ?").partition(" ")
+    return endpoint_of(method, path)
+
+
+def check_name(failure: Failure) -> str:
+    if isinstance(failure, CustomFailure):
+        match = CUSTOM_CHECK.search(failure.title)
+        return match.group(1) if match else failure.title
+    return type(failure).checks[0] if type(failure).checks else type(failure).__name__
 
 
 def valid_as_sent(case: Any) -> bool:
@@ -85,3 +157,8 @@ def valid_as_sent(case: Any) -> bool:
     if body is None or not isinstance(case.body, dict):
         return False
     return jsonschema.Draft202012Validator(body.optimized_schema).is_valid(serializer.as_sent(case.body))
+
+
+def keeps(failure: Failure, case: Any) -> bool:
+    """Whether a check failure stands: an accepted "negative" body that was valid as sent does not."""
+    return not (isinstance(failure, AcceptedNegativeData) and valid_as_sent(case))

@@ -18,10 +18,10 @@ from conformance.fuzz import runner
 MAX_STEPS = 8
 
 
-def run(schema: Any, base_url: str, options: FuzzOptions, unsupported: dict[str, str]) -> None:
-    """Run ``options.examples`` sequences against ``base_url``, over the operations the target implements."""
-    supported = schema.exclude(func=lambda ctx: runner.endpoint(ctx.operation) in unsupported)
-    machine = _machine(supported.as_state_machine(), base_url)
+def run(schema: Any, target: Any, options: FuzzOptions) -> None:
+    """Run ``options.examples`` sequences against the session's target, over the operations it implements."""
+    supported = schema.exclude(func=lambda ctx: runner.endpoint(ctx.operation) in target.unsupported)
+    machine = _machine(supported.as_state_machine(), target.base_url)
     machine._hypothesis_internal_use_seed = options.seed  # what hypothesis.seed() sets; honoured by state machines
     machine.run(settings=hypothesis.settings(
         max_examples=max(options.examples, 1), stateful_step_count=MAX_STEPS, deadline=None, database=None,

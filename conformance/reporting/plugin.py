@@ -19,22 +19,13 @@ from pathlib import Path
 import pytest
 
 from conformance import __version__, outcomes
+from conformance import options as run_options
 from conformance.outcomes import Verdict
 from conformance.plugin import TARGET, ScenarioItem
 from conformance.reporting import manifest as manifests
 from conformance.reporting import results as model
 from conformance.reporting import terminal
 from conformance.reporting.collect import FUZZ, Collector, describe_item, phase_record, to_plain
-
-OPTIONS = [
-    # (option, metavar, help)
-    ("--report", "DIR", "write results.json, report.md and report.html into DIR"),
-    ("--expect-failures", "FILE", "known-failures manifest (YAML: scenario id, feature tag or fuzz finding id -> "
-                                  "reason); listed failures are expected, unlisted ones fail the run; with "
-                                  "--strict, listed ones that pass fail it too"),
-    ("--baseline", "RESULTS", "results.json of an earlier run: fail on every regression, list improvements"),
-    ("--target-name", "NAME", "the target's name in reports (default: its base URL)"),
-]
 
 LISTED = pytest.StashKey[str]()  # on an item the manifest lists: its xfail marker is ours, not the test's
 
@@ -46,19 +37,8 @@ TEST_STATUS = {Verdict.HARNESS_ERROR.value: ("error", "E", "HARNESS ERROR"),
                Verdict.UNSUPPORTED.value: ("unsupported", "u", "UNSUPPORTED")}
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("stripe-conformance-reports", "Stripe conformance reports, manifests and baselines")
-    for option, metavar, help_text in OPTIONS:
-        group.addoption(option, dest=_dest(option), metavar=metavar, default=None, help=help_text)
-
-
-def _dest(option: str) -> str:
-    return "conformance_" + option.lstrip("-").replace("-", "_")
-
-
 def _value(config: pytest.Config, option: str):
-    """An option of OPTIONS (when the one option table lands, its ``options.value``)."""
-    return config.getoption(_dest(option))
+    return run_options.value(config, option)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -107,7 +87,7 @@ def fuzz_seed(config: pytest.Config) -> int | None:
     key = getattr(options, "STASH_KEY", None)
     if key is not None and key in config.stash:
         return config.stash[key].seed
-    given = config.getoption("seed", None)
+    given = _value(config, "--seed")
     return given if given is not None else options.active().seed
 
 
@@ -203,7 +183,7 @@ class ReportingSession:
             if len(seeds) > 1:
                 self.seed_warning = f"the fuzz checks ran with different seeds: {', '.join(map(str, sorted(seeds)))}"
         gate = self.results.judge(self.manifest, self.baseline, strict(self.config),
-                                  bool(self.config.getoption("strict_should", False)))
+                                  bool(_value(self.config, "--strict-should")))
         if self.directory:
             self.written = model.write_all(self.results, self.directory)
         if not gate.passed and session.exitstatus == pytest.ExitCode.OK:

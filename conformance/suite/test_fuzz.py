@@ -12,29 +12,27 @@ from conformance.plugin import TARGET
 
 pytestmark = pytest.mark.fuzz
 
-_session = {}  # the target, once a test has asked for it: the auth provider reads its key from here
-
-
-def _secret_key() -> str:
-    # Asked once while collecting, before any target is chosen; no request is sent then.
-    return _session["target"].keys.secret if "target" in _session else "sk_test_not_yet_chosen"
-
-
-schema = document.load(options.active(), secret_key=_secret_key)
+# The document is built while pytest collects, before the target is chosen: the requests' key is
+# read from the session's target when each request is made.
+_keys = document.KeyHolder()
+schema = document.load(options.active(), _keys)
 
 
 @pytest.fixture(scope="module")
-def target(pytestconfig):
+def target(pytestconfig, base_url):
+    """The session's target (pytest-base-url's ``base_url`` when given, else the bundled server)."""
     session = pytestconfig.stash[TARGET]
+    if base_url and not session.base_url:  # set in an ini file, or by a fixture overriding base_url
+        session.base_url = base_url
     session.client()  # starts the bundled server when no --base-url was given
-    _session["target"] = session
+    _keys.secret = session.keys.secret
     return session
 
 
 @schema.parametrize()
-def test_operation(case, target):
-    runner.check(case, target.base_url, target.unsupported)
+def test_operation(case, target, request):
+    runner.check(case, target, request.node)
 
 
 def test_stateful_sequences(target):
-    stateful.run(schema, target.base_url, options.active(), target.unsupported)
+    stateful.run(schema, target, options.active())

@@ -1,7 +1,8 @@
 """``report.html``: one self-contained page (no scripts, no external assets) to look at, attach or archive.
 
 It leads with the picture: the compliance figures, then the endpoint × outcome matrix (worst
-first), then what falls short grouped by root cause ("1 endpoint missing → 17 behaviours"), each
+first), the status diagrams with each transition coloured by the scenarios behind it, then what
+falls short grouped by root cause ("1 endpoint missing → 17 behaviours"), each
 with the request and response, headers included. Everything that comes from the target or from a
 results file is escaped; links are made only from http(s) documentation URLs.
 """
@@ -13,7 +14,7 @@ import re
 from pathlib import Path
 
 from conformance.outcomes import DESCRIPTIONS, Outcome, Verdict
-from conformance.reporting import gate
+from conformance.reporting import diagrams, gate
 from conformance.reporting.markdown import compliance_line, counts_line, request_text, response_text, source_label
 from conformance.reporting.results import OUTCOME_ORDER, ItemResult, Results, Tally
 
@@ -73,11 +74,13 @@ def esc(value: object) -> str:
 
 
 def render(results: Results) -> str:
-    body = [_header(results), _headline(results), _matrix(results.by_group()), _causes(results), _gate(results),
+    body = [_header(results), _headline(results), _matrix(results.by_group()), diagrams.section(results),
+            _causes(results), _gate(results),
             _not_applicable(results), _features(results.by_feature()), _behaviours(results), _legend()]
     return ("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-            f"<title>Stripe conformance: {esc(results.title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+            f"<title>Stripe conformance: {esc(results.title)}</title>\n<style>{STYLE}{diagrams.css(results)}</style>\n"
+            "</head>\n<body>\n"
             + "\n".join(part for part in body if part) + "\n</body>\n</html>\n")
 
 

@@ -13,9 +13,11 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from benchmarks import profile, report, servers, suite, wrk
+from conformance.peers import binaries
 from benchmarks.runner import Benchmark, Settings, Target
 from benchmarks.units import count
 
+USAGE_ERROR = 4
 QUICK = {"levels": "0,10k", "duration": 3.0, "rounds": 2, "fill_budget": 60.0, "suite": False}
 
 
@@ -24,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("setup", help="install wrk (Debian's package) if it is missing")
 
-    run = commands.add_parser("run", help="the reference server against localstripe, side by side")
+    run = commands.add_parser("run", help="the reference server against stripe-mock and localstripe, side by side")
     run.add_argument("--quick", action="store_true",
                      help=f"a short check: levels {QUICK['levels']}, {QUICK['duration']:g} s runs, "
                      f"{QUICK['fill_budget']:g} s fill budget, no suite timing")
@@ -36,7 +38,10 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--connections", type=int, default=8, help="wrk connections (default %(default)s)")
     run.add_argument("--fill-budget", type=float, default=600.0,
                      help="seconds each server may spend reaching each level (default %(default)s)")
-    run.add_argument("--servers", default="ours,localstripe", help="which servers (default %(default)s)")
+    run.add_argument("--servers", default="ours,stripe-mock,localstripe",
+                     help="which servers (default %(default)s; stripe-mock is skipped with a note when not found)")
+    run.add_argument("--stripe-mock-bin", help=f"the stripe-mock executable (default: ${binaries.STRIPE_MOCK_ENV}, "
+                     "then the PATH)")
     run.add_argument("--reference-source", help="run the reference server from this checkout instead")
     run.add_argument("--reference-python", help="run the reference server with this interpreter (another venv)")
     run.add_argument("--reference-db", action="store_true",
@@ -71,14 +76,26 @@ def benchmark(args: argparse.Namespace, argv: list[str]) -> int:
                         duration_s=args.duration, rounds=args.rounds, connections=args.connections,
                         fill_budget_s=args.fill_budget)
     wanted = args.servers.split(",")
+    unknown = set(wanted) - {"ours", "stripe-mock", "localstripe"}
+    if unknown:
+        print(f"--servers: unknown {', '.join(sorted(unknown))} (known: ours, stripe-mock, localstripe)", file=sys.stderr)
+        return USAGE_ERROR
+    stripe_mock = binaries.find_stripe_mock(args.stripe_mock_bin)
+    if "stripe-mock" in wanted and stripe_mock is None:
+        if args.stripe_mock_bin:
+            print(f"--stripe-mock-bin {args.stripe_mock_bin}: not an executable file", file=sys.stderr)
+            return USAGE_ERROR
+        print(f"skipping stripe-mock: {binaries.STRIPE_MOCK_HINT}", flush=True)
+        wanted.remove("stripe-mock")
     factories = {"ours": lambda: servers.reference(settings.server_cpu, args.reference_source,
                                                       args.reference_python, db=args.reference_db),
+                 "stripe-mock": lambda: servers.stripe_mock(settings.server_cpu, stripe_mock),
                  "localstripe": lambda: servers.localstripe(settings.server_cpu)}
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir, ExitStack() as running:
         targets = [Target(running.enter_context(factories[name]()), Path(workdir)) for name in wanted]
         outcome = Benchmark(settings, targets, log=lambda line: print(line, flush=True)).run()
     timings = [] if args.no_suite else suite.time_runs()
-    about = report.machine(load_before)
+    about = report.machine(load_before, stripe_mock if "stripe-mock" in wanted else None)
     command = "python -m benchmarks " + shlex.join(argv)
     text = report.markdown(settings, outcome, timings, about, command)
     print("\n" + text)

@@ -111,5 +111,15 @@ def test_capacity_is_answers_per_second_of_server_cpu():
 
 
 def test_capacity_without_cpu_figures_shows_none():
-    table = report.capacity_table([_run("ours", 1000, 5.0)])
+    table = report.capacity_table([_run("ours", 1000, 5.0)], peers=["localstripe"])
     assert "| create | 10k | - | - | - |" in table
+
+
+def test_tables_give_a_column_and_a_ratio_per_peer():
+    runs = [_run("ours", 1000, 5.0, cpu_s=0.25), _run("localstripe", 100, 80.0, cpu_s=0.5),
+            _run("stripe-mock", 500, 2.0, cpu_s=0.1)]
+    capacity = next(line for line in report.capacity_table(runs).splitlines() if line.startswith("| create"))
+    assert [cell.strip() for cell in capacity.strip("|").split("|")] == [
+        "create", "10k", "4,000", "200", "5,000", "20.0x", "0.8x"]
+    throughput = next(line for line in report.throughput_table(runs).splitlines() if line.startswith("| create"))
+    assert [cell.strip() for cell in throughput.strip("|").split("|")][-3:] == ["500", "1.0 / 2.0", "2.0x"]

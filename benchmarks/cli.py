@@ -12,7 +12,7 @@ import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
-from benchmarks import profile, report, servers, suite, wrk
+from benchmarks import memory, profile, report, servers, suite, wrk
 from conformance.peers import binaries
 from benchmarks.runner import Benchmark, Settings, Target
 from benchmarks.units import count
@@ -53,12 +53,17 @@ def main(argv: list[str] | None = None) -> int:
     prof = commands.add_parser("profile", help="sample the reference server with py-spy under one workload")
     profile.add_arguments(prof)
 
+    mem = commands.add_parser("memory", help="bytes per stored intent (RSS and tracemalloc), in-process")
+    memory.add_arguments(mem)
+
     args = parser.parse_args(argv)
     if args.command == "setup":
         print(wrk.ensure_wrk())
         return 0
     if args.command == "profile":
         return profile.main(args)
+    if args.command == "memory":
+        return memory.main(args)
     if args.quick:
         args.levels, args.duration, args.rounds, args.fill_budget = (
             QUICK["levels"], QUICK["duration"], QUICK["rounds"], QUICK["fill_budget"])

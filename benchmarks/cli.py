@@ -39,7 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--fill-budget", type=float, default=600.0,
                      help="seconds each server may spend reaching each level (default %(default)s)")
     run.add_argument("--servers", default="ours,stripe-mock,localstripe",
-                     help="which servers (default %(default)s; stripe-mock is skipped with a note when not found)")
+                     help="which servers (default %(default)s; stripe-mock is skipped with a note when not found; "
+                     "ours-db: the reference server on its durable store, beside ours in memory)")
     run.add_argument("--stripe-mock-bin", help=f"the stripe-mock executable (default: ${binaries.STRIPE_MOCK_ENV}, "
                      "then the PATH)")
     run.add_argument("--reference-source", help="run the reference server from this checkout instead")
@@ -81,9 +82,10 @@ def benchmark(args: argparse.Namespace, argv: list[str]) -> int:
                         duration_s=args.duration, rounds=args.rounds, connections=args.connections,
                         fill_budget_s=args.fill_budget)
     wanted = args.servers.split(",")
-    unknown = set(wanted) - {"ours", "stripe-mock", "localstripe"}
+    unknown = set(wanted) - {"ours", "ours-db", "stripe-mock", "localstripe"}
     if unknown:
-        print(f"--servers: unknown {', '.join(sorted(unknown))} (known: ours, stripe-mock, localstripe)", file=sys.stderr)
+        print(f"--servers: unknown {', '.join(sorted(unknown))} (known: ours, ours-db, stripe-mock, localstripe)",
+              file=sys.stderr)
         return USAGE_ERROR
     stripe_mock = binaries.find_stripe_mock(args.stripe_mock_bin)
     if "stripe-mock" in wanted and stripe_mock is None:
@@ -94,6 +96,8 @@ def benchmark(args: argparse.Namespace, argv: list[str]) -> int:
         wanted.remove("stripe-mock")
     factories = {"ours": lambda: servers.reference(settings.server_cpu, args.reference_source,
                                                       args.reference_python, db=args.reference_db),
+                 "ours-db": lambda: servers.reference(settings.server_cpu, args.reference_source,
+                                                      args.reference_python, db=True, alone=False),
                  "stripe-mock": lambda: servers.stripe_mock(settings.server_cpu, stripe_mock),
                  "localstripe": lambda: servers.localstripe(settings.server_cpu)}
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir, ExitStack() as running:

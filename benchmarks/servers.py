@@ -109,10 +109,11 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def reference(cpu: int | None, source: str | None = None, python: str | None = None, db: bool = False) -> Server:
+def reference(cpu: int | None, source: str | None = None, python: str | None = None, db: bool = False,
+              alone: bool = True) -> Server:
     """``python -m reference_impl``, from ``source`` (another checkout) and with another
     interpreter (another venv) when given; with ``db``, on the durable store (``--db``) in a
-    SQLite file of its own.
+    SQLite file of its own, named ``ours-db`` unless it runs ``alone`` (as ``ours``).
 
     Logging at ``warning``, as the bundled server runs for the suite: per-request log lines
     are a debugging aid, not part of what a mock's throughput should include.
@@ -122,7 +123,8 @@ def reference(cpu: int | None, source: str | None = None, python: str | None = N
     scratch = tempfile.mkdtemp(prefix="bench-ours-db-") if db else None
     if scratch:
         argv += ["--db", str(Path(scratch) / "bench.db")]
-    return Server("ours", argv, key="sk_test_bench", cpu=cpu, env=env, cwd=source, scratch=scratch)
+    return Server("ours-db" if db and not alone else "ours", argv, key="sk_test_bench", cpu=cpu, env=env, cwd=source,
+                  scratch=scratch)
 
 
 def localstripe(cpu: int | None) -> Server:

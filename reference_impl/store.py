@@ -17,7 +17,7 @@ import time
 from collections import OrderedDict
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from typing import Callable, Container, ContextManager, Iterator, Mapping
+from typing import Awaitable, Callable, Container, ContextManager, Iterator, Mapping
 
 from reference_impl.eviction import Ledger
 from reference_impl.search_index import SearchIndex
@@ -243,6 +243,10 @@ class Store:
             if oldest.created >= time.time() - IDEMPOTENCY_TTL:
                 break
             self._responses.popitem(last=False)
+
+    def written(self) -> Awaitable[None] | None:
+        """What a request awaits before its answer: a durable store's commit (None: nothing to wait for)."""
+        return None
 
     def close(self) -> None:
         """Release what the store holds (nothing here; a durable store's database)."""

@@ -77,11 +77,14 @@ def list_answer(ctx: "Context", kind: str, url: str, query: dict[str, Any], filt
     """A list endpoint's answer: one page of ``kind`` whose ``filters`` equal the query's values (those
     given), each object rendered with the query's expansions."""
     wanted = {name: query[name] for name in filters if name in query}
-    result = page(ctx.collection(kind), query, url, kind,
+    collection = ctx.collection(kind)
+    result = page(collection, query, url, kind,
                   keep=(lambda obj: all(obj[name] == value for name, value in wanted.items())) if wanted else None)
     expand = query.get("expand")
     if expand:
         result["data"] = [ctx.render(obj, expand, prefix="data.") for obj in result["data"]]
+    else:
+        result["data"] = collection.encoded.fragments(result["data"])
     return result
 
 

@@ -19,6 +19,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Awaitable, Callable, Container, ContextManager, Iterator, Mapping
 
+from reference_impl.encoded import EncodedCache
 from reference_impl.eviction import Ledger
 from reference_impl.search_index import SearchIndex
 from reference_impl.search_query import SearchField
@@ -63,6 +64,7 @@ class Collection:
         self._next = 0  # the next creation number, once one object was removed
         self._index: SearchIndex | None = None  # built by the first search
         self._changed: set[str] = set()  # handed out or added since the index last caught up
+        self.encoded = EncodedCache()  # the JSON of objects lists showed lately
 
     def add(self, obj: dict) -> dict:
         ident = obj["id"]
@@ -84,6 +86,7 @@ class Collection:
         if position is None:
             return None
         found = self._order[position]
+        self.encoded.forget(ident)  # whoever gets an object may change it in place
         if self._index is not None:
             self._changed.add(ident)  # whoever gets an object may change it in place
         if self._touch is not None:
@@ -100,6 +103,7 @@ class Collection:
         at = bisect.bisect_left(self._numbers, number)
         del self._numbers[at]
         found = self._order.pop(at)
+        self.encoded.forget(ident)
         # Positions moved: the next search rebuilds the index (searches are rare beside writes).
         self._index, self._changed = None, set()
         return found

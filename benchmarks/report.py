@@ -128,7 +128,7 @@ def as_json(settings: Settings, outcome: Outcome, suite: list[SuiteTiming], abou
     return {
         "machine": about, "command": command, "settings": asdict(settings),
         "runs": [{"workload": r.workload, "level": r.level, "server": r.server, "stored": r.stored,
-                  **r.result.to_json()} for r in outcome.runs],
+                  "server_cpu_s": round(r.cpu_s, 3), **r.result.to_json()} for r in outcome.runs],
         "fills": [asdict(f) for f in outcome.fills], "memory": [asdict(m) for m in outcome.memory],
         "notes": outcome.notes, "suite": [asdict(t) for t in suite],
     }

@@ -169,7 +169,8 @@ class Benchmark:
         shown = "-" if stored is None else f"{stored:,}"
         self.log(f"  {workload:<11} {target.name:<12} stored {shown:>9}  {result.rate:>9.1f}/s  "
                  f"p50 {result.latency_ms['p50']:7.2f} ms  p99 {result.latency_ms['p99']:8.2f} ms  "
-                 f"{run.per_cpu_second:>8.0f}/CPU-s"
+                 f"{run.per_cpu_second:>8.0f}/CPU-s  busy: server {_share(run.cpu_s, result.elapsed_s)}, "
+                 f"wrk {_share(result.client_cpu_s, result.elapsed_s)}"
                  + (f"  {result.failed} non-2xx {result.statuses}" if result.failed else ""))
         return result
 
@@ -264,6 +265,10 @@ class Benchmark:
         if target.stateless or any(m.server == target.name and m.stored == target.stored for m in self.outcome.memory):
             return
         self.outcome.memory.append(Memory(target.name, target.stored, target.server.rss_bytes()))
+
+
+def _share(part: float, whole: float) -> str:
+    return f"{100 * part / whole:3.0f}%" if whole else "  -"
 
 
 def _sample_lines(path: Path, count: int) -> list[str]:

@@ -73,14 +73,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def benchmark(args: argparse.Namespace, argv: list[str]) -> int:
-    wrk.ensure_wrk()
-    # Stopped with SIGTERM (kill, a CI timeout), still stop the servers and remove the files:
-    # SystemExit unwinds the ExitStack below, where the default action would leave them running.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
-    load_before = os.getloadavg()
-    settings = Settings(levels=[count(x) for x in args.levels.split(",")], localstripe_max_level=args.localstripe_max_level,
-                        duration_s=args.duration, rounds=args.rounds, connections=args.connections,
-                        fill_budget_s=args.fill_budget)
     wanted = args.servers.split(",")
     unknown = set(wanted) - {"ours", "ours-db", "stripe-mock", "localstripe"}
     if unknown:
@@ -94,6 +86,17 @@ def benchmark(args: argparse.Namespace, argv: list[str]) -> int:
             return USAGE_ERROR
         print(f"skipping stripe-mock: {binaries.STRIPE_MOCK_HINT}", flush=True)
         wanted.remove("stripe-mock")
+    if not wanted:
+        print("--servers: nothing left to run", file=sys.stderr)
+        return USAGE_ERROR
+    wrk.ensure_wrk()
+    # Stopped with SIGTERM (kill, a CI timeout), still stop the servers and remove the files:
+    # SystemExit unwinds the ExitStack below, where the default action would leave them running.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+    load_before = os.getloadavg()
+    settings = Settings(levels=[count(x) for x in args.levels.split(",")], localstripe_max_level=args.localstripe_max_level,
+                        duration_s=args.duration, rounds=args.rounds, connections=args.connections,
+                        fill_budget_s=args.fill_budget)
     factories = {"ours": lambda: servers.reference(settings.server_cpu, args.reference_source,
                                                       args.reference_python, db=args.reference_db),
                  "ours-db": lambda: servers.reference(settings.server_cpu, args.reference_source,

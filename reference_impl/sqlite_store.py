@@ -207,10 +207,10 @@ class SqliteStore(Store):
         except Exception as exc:  # noqa: BLE001 - each waiting request answers it (a 500), as before batching
             if waiting is None:
                 raise
-            waiting.set_exception(exc)
+            _settle(waiting, exc)
             return
         if waiting is not None:
-            waiting.set_result(None)
+            _settle(waiting, None)
 
     def _write(self, batch: list[Writes]) -> None:
         with self._sql_transaction():
@@ -280,6 +280,15 @@ class SqliteStore(Store):
         self.flush()
         self._checkpointer.stop()
         self._db.close()
+
+
+def _settle(waiting: asyncio.Future, error: Exception | None) -> None:
+    if waiting.done() or waiting.get_loop().is_closed():  # flushed at close, after its loop stopped
+        return
+    if error is None:
+        waiting.set_result(None)
+    else:
+        waiting.set_exception(error)
 
 
 def _explain(path: str, exc: Exception) -> str:

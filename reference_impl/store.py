@@ -86,9 +86,10 @@ class Collection:
         if position is None:
             return None
         found = self._order[position]
-        self.encoded.forget(ident)  # whoever gets an object may change it in place
+        # Whoever gets an object may change it in place: its listed JSON and its index entries go stale.
+        self.encoded.forget(ident)
         if self._index is not None:
-            self._changed.add(ident)  # whoever gets an object may change it in place
+            self._changed.add(ident)
         if self._touch is not None:
             self._touch(self, found)
         return found

@@ -83,7 +83,7 @@ def summarise(stacks: list[tuple[list[tuple[str, str]], int]], top: int = 20) ->
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--workload", choices=["create", "retrieve", "list", "search", "search_rare"], default="create")
+    parser.add_argument("--workload", choices=["create", "retrieve", "list_10", "list_100", "search", "search_rare"], default="create")
     parser.add_argument("--stored", type=count, default=0, help="intents to store first, e.g. 10k (default 0)")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of load while sampling")
     parser.add_argument("--rate", type=int, default=250, help="py-spy samples per second")

@@ -14,10 +14,10 @@ from pathlib import Path
 from benchmarks.runner import WORKLOADS, Memory, Outcome, Run, Settings
 from benchmarks.suite import SuiteTiming
 
-OURS, THEIRS = "ours", "localstripe"
+OURS = "ours"
 
 
-def machine(load_before: tuple[float, ...]) -> dict[str, str]:
+def machine(load_before: tuple[float, ...], stripe_mock: str | None = None) -> dict[str, str]:
     cpu = next((line.split(":", 1)[1].strip() for line in _read("/proc/cpuinfo").splitlines()
                 if line.startswith("model name")), platform.processor() or "unknown")
     mem_kb = next((int(line.split()[1]) for line in _read("/proc/meminfo").splitlines()
@@ -29,6 +29,7 @@ def machine(load_before: tuple[float, ...]) -> dict[str, str]:
         "python": platform.python_version(),
         "wrk": _first_line(["wrk", "--version"]),
         "localstripe": _version("localstripe"),
+        "stripe-mock": f"{stripe_mock} ({_first_line([stripe_mock, '-version'])})" if stripe_mock else "not run",
         "load average (1, 5, 15 min) before / after": (
             f"{' '.join(f'{x:.2f}' for x in load_before)} / {' '.join(f'{x:.2f}' for x in os.getloadavg())}"),
     }
@@ -54,27 +55,42 @@ def markdown(settings: Settings, outcome: Outcome, suite: list[SuiteTiming], abo
     return "\n".join(parts) + "\n"
 
 
-def throughput_table(runs: list[Run]) -> str:
-    rows = ["| workload | level | stored at start (ours / localstripe) | ours req/s | ours p50 / p99 ms | localstripe req/s "
-            "| localstripe p50 / p99 ms | ours / localstripe |",
-            "|---|---:|---|---:|---:|---:|---:|---:|"]
+def peers_of(runs: list[Run]) -> list[str]:
+    """The servers ours is compared with, in the order they first ran."""
+    return [name for name in dict.fromkeys(r.server for r in runs) if name != OURS]
+
+
+def throughput_table(runs: list[Run], peers: list[str] | None = None) -> str:
+    peers = peers_of(runs) if peers is None else peers
+    sides = [OURS, *peers]
+    head = (f"| workload | level | stored at start ({' / '.join(sides)}) | ours req/s | ours p50 / p99 ms | "
+            + "".join(f"{peer} req/s | {peer} p50 / p99 ms | ours / {peer} | " for peer in peers))
+    rows = [head.rstrip(), "|---|---:|---|---:|---:|" + "---:|---:|---:|" * len(peers)]
     for workload, level in _rows(runs):
-        ours, theirs = (_aggregate([r for r in runs if (r.workload, r.level, r.server) == (workload, level, side)])
-                        for side in (OURS, THEIRS))
-        ratio = f"{ours['rate'] / theirs['rate']:.1f}x" if ours and theirs and theirs["rate"] else "-"
-        stored = " / ".join(f"{side['stored']:,}" if side else "-" for side in (ours, theirs))
-        rows.append(f"| {workload} | {_count(level)} | {stored} | {_rate(ours)} | {_latency(ours)} | {_rate(theirs)} "
-                    f"| {_latency(theirs)} | {ratio} |")
+        found = {side: _aggregate([r for r in runs if (r.workload, r.level, r.server) == (workload, level, side)])
+                 for side in sides}
+        ours = found[OURS]
+        stored = " / ".join(_stored(found[side]) for side in sides)
+        cells = [workload, _count(level), stored, _rate(ours), _latency(ours)]
+        for peer in peers:
+            theirs = found[peer]
+            ratio = f"{ours['rate'] / theirs['rate']:.1f}x" if ours and theirs and theirs["rate"] else "-"
+            cells += [_rate(theirs), _latency(theirs), ratio]
+        rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
 
-def capacity_table(runs: list[Run]) -> str:
-    rows = ["| workload | level | ours | localstripe | ours / localstripe |", "|---|---:|---:|---:|---:|"]
+def capacity_table(runs: list[Run], peers: list[str] | None = None) -> str:
+    peers = peers_of(runs) if peers is None else peers
+    rows = ["| workload | level | ours | " + "".join(f"{peer} | " for peer in peers)
+            + "".join(f"ours / {peer} | " for peer in peers),
+            "|---|---:|---:|" + "---:|" * (2 * len(peers))]
+    rows[0] = rows[0].rstrip()
     for workload, level in _rows(runs):
-        ours, theirs = (_per_cpu_second([r for r in runs if (r.workload, r.level, r.server) == (workload, level, side)])
-                        for side in (OURS, THEIRS))
-        ratio = f"{ours / theirs:.1f}x" if ours and theirs else "-"
-        rows.append(f"| {workload} | {_count(level)} | {_number(ours)} | {_number(theirs)} | {ratio} |")
+        ours, *theirs = (_per_cpu_second([r for r in runs if (r.workload, r.level, r.server) == (workload, level, side)])
+                         for side in (OURS, *peers))
+        ratios = [f"{ours / other:.1f}x" if ours and other else "-" for other in theirs]
+        rows.append("| " + " | ".join([workload, _count(level), _number(ours), *map(_number, theirs), *ratios]) + " |")
     return "\n".join(rows)
 
 
@@ -112,7 +128,7 @@ def as_json(settings: Settings, outcome: Outcome, suite: list[SuiteTiming], abou
     return {
         "machine": about, "command": command, "settings": asdict(settings),
         "runs": [{"workload": r.workload, "level": r.level, "server": r.server, "stored": r.stored,
-                  **r.result.to_json()} for r in outcome.runs],
+                  "server_cpu_s": round(r.cpu_s, 3), **r.result.to_json()} for r in outcome.runs],
         "fills": [asdict(f) for f in outcome.fills], "memory": [asdict(m) for m in outcome.memory],
         "notes": outcome.notes, "suite": [asdict(t) for t in suite],
     }
@@ -145,6 +161,12 @@ def _aggregate(runs: list[Run]) -> dict | None:
         "failed": sum(r.result.failed for r in runs),
         "stored": runs[0].stored,
     }
+
+
+def _stored(side: dict | None) -> str:
+    if not side:
+        return "-"
+    return "stateless" if side["stored"] is None else f"{side['stored']:,}"
 
 
 def _rate(side: dict | None) -> str:

@@ -23,13 +23,14 @@ CONFIRMABLE = Request("POST", "/v1/payment_intents",
 RETRIEVE = Request("GET", "/v1/payment_intents/{id}")
 CONFIRM = Request("POST", "/v1/payment_intents/{id}/confirm", "")
 CAPTURE = Request("POST", "/v1/payment_intents/{id}/capture", "")
-LIST = Request("GET", "/v1/payment_intents?limit=100")
+LIST_10 = Request("GET", "/v1/payment_intents?limit=10")
+LIST_100 = Request("GET", "/v1/payment_intents?limit=100")
 SEARCH = Request("GET", "/v1/payment_intents/search?query=amount%3E1000")
 # A query nothing stored matches (every intent here is in usd): walking the store would visit
 # every object, so this shows what the search index is for.
 SEARCH_RARE = Request("GET", "/v1/payment_intents/search?query=currency%3A%22eur%22")
 
-WORKLOADS = ("create", "retrieve", "confirm", "capture", "list", "search", "search-rare")
+WORKLOADS = ("create", "retrieve", "confirm", "capture", "list-10", "list-100", "search", "search-rare")
 RETRIEVE_SAMPLE = 10_000  # ids retrieved in turn, drawn from everything stored
 MIN_POOL, MAX_POOL = 200, 50_000  # intents made for a confirm + capture round
 FILL_CHUNK_S = (2.0, 60.0)  # each wrk run of a fill: long enough to be efficient, short enough to stop on time
@@ -60,6 +61,10 @@ class Target:
     def name(self) -> str:
         return self.server.name
 
+    @property
+    def stateless(self) -> bool:
+        return self.server.stateless
+
     def file(self, what: str) -> Path:
         return self.workdir / f"{self.name}-{what}.txt"
 
@@ -69,7 +74,7 @@ class Run:
     workload: str
     level: int
     server: str
-    stored: int  # intents stored when the run started
+    stored: int | None  # intents stored when the run started (None: a stateless server stores none)
     result: Result
     cpu_s: float = 0.0  # CPU time the server used during the run
 
@@ -120,7 +125,8 @@ class Benchmark:
             self._alternate(active, level, "create", self.create)
             self._alternate(active, level, "retrieve", self.retrieve)
             self._confirm_and_capture(active, level)
-            self._alternate(active, level, "list", self.list)
+            self._alternate(active, level, "list-10", self.list_10)
+            self._alternate(active, level, "list-100", self.list_100)
             answering = [t for t in active if self._answers(t, SEARCH, level)]
             self._alternate(answering, level, "search", self.search)
             self._alternate(answering, level, "search-rare", self.search_rare)
@@ -136,8 +142,11 @@ class Benchmark:
         sample.write_text("".join(f"{ident}\n" for ident in _sample_lines(target.file("ids"), RETRIEVE_SAMPLE)))
         return self._wrk(target, RETRIEVE, ids_file=sample)
 
-    def list(self, target: Target) -> Result:
-        return self._wrk(target, LIST)
+    def list_10(self, target: Target) -> Result:
+        return self._wrk(target, LIST_10)
+
+    def list_100(self, target: Target) -> Result:
+        return self._wrk(target, LIST_100)
 
     def search(self, target: Target) -> Result:
         return self._wrk(target, SEARCH)
@@ -153,13 +162,15 @@ class Benchmark:
                 self._measure(target, level, workload, measure)
 
     def _measure(self, target: Target, level: int, workload: str, measure: Callable[[Target], Result]) -> Result:
-        stored, cpu = target.stored, target.server.cpu_seconds()
+        stored, cpu = None if target.stateless else target.stored, target.server.cpu_seconds()
         result = measure(target)
         run = Run(workload, level, target.name, stored, result, target.server.cpu_seconds() - cpu)
         self.outcome.runs.append(run)
-        self.log(f"  {workload:<9} {target.name:<12} stored {stored:>9,}  {result.rate:>9.1f}/s  "
+        shown = "-" if stored is None else f"{stored:,}"
+        self.log(f"  {workload:<11} {target.name:<12} stored {shown:>9}  {result.rate:>9.1f}/s  "
                  f"p50 {result.latency_ms['p50']:7.2f} ms  p99 {result.latency_ms['p99']:8.2f} ms  "
-                 f"{run.per_cpu_second:>8.0f}/CPU-s"
+                 f"{run.per_cpu_second:>8.0f}/CPU-s  busy: server {_share(run.cpu_s, result.elapsed_s)}, "
+                 f"wrk {_share(result.client_cpu_s, result.elapsed_s)}"
                  + (f"  {result.failed} non-2xx {result.statuses}" if result.failed else ""))
         return result
 
@@ -216,8 +227,8 @@ class Benchmark:
     # ------------------------------------------------------------ filling
 
     def fill(self, target: Target, level: int) -> None:
-        """Create intents until ``level`` are stored, within the fill budget."""
-        if target.short or target.stored >= level:
+        """Create intents until ``level`` are stored, within the fill budget (a stateless server: none)."""
+        if target.short or target.stateless or target.stored >= level:
             return
         started = time.monotonic()
         last_rate = self._create_until(target, CREATE, level - target.stored, self.settings.fill_budget_s,
@@ -251,9 +262,13 @@ class Benchmark:
         return rate
 
     def _record_memory(self, target: Target) -> None:
-        if any(m.server == target.name and m.stored == target.stored for m in self.outcome.memory):
+        if target.stateless or any(m.server == target.name and m.stored == target.stored for m in self.outcome.memory):
             return
         self.outcome.memory.append(Memory(target.name, target.stored, target.server.rss_bytes()))
+
+
+def _share(part: float, whole: float) -> str:
+    return f"{100 * part / whole:3.0f}%" if whole else "  -"
 
 
 def _sample_lines(path: Path, count: int) -> list[str]:

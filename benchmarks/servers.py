@@ -36,6 +36,7 @@ class Server:
     cpu: int | None = None
     wrapper: list[str] = field(default_factory=list)
     scratch: str | None = None  # a directory of the server's own, removed when it stops
+    stateless: bool = False  # stores nothing (stripe-mock): not filled, no memory per object
     env: dict[str, str] = field(default_factory=dict)
     cwd: str | None = None
     process: subprocess.Popen | None = None
@@ -108,10 +109,11 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def reference(cpu: int | None, source: str | None = None, python: str | None = None, db: bool = False) -> Server:
+def reference(cpu: int | None, source: str | None = None, python: str | None = None, db: bool = False,
+              alone: bool = True) -> Server:
     """``python -m reference_impl``, from ``source`` (another checkout) and with another
     interpreter (another venv) when given; with ``db``, on the durable store (``--db``) in a
-    SQLite file of its own.
+    SQLite file of its own, named ``ours-db`` unless it runs ``alone`` (as ``ours``).
 
     Logging at ``warning``, as the bundled server runs for the suite: per-request log lines
     are a debugging aid, not part of what a mock's throughput should include.
@@ -121,7 +123,8 @@ def reference(cpu: int | None, source: str | None = None, python: str | None = N
     scratch = tempfile.mkdtemp(prefix="bench-ours-db-") if db else None
     if scratch:
         argv += ["--db", str(Path(scratch) / "bench.db")]
-    return Server("ours", argv, key="sk_test_bench", cpu=cpu, env=env, cwd=source, scratch=scratch)
+    return Server("ours-db" if db and not alone else "ours", argv, key="sk_test_bench", cpu=cpu, env=env, cwd=source,
+                  scratch=scratch)
 
 
 def localstripe(cpu: int | None) -> Server:
@@ -139,6 +142,18 @@ def localstripe(cpu: int | None) -> Server:
         server.wrapper = ["unshare", "--mount", "--propagation", "private",
                           "sh", "-c", 'mount --bind "$0" /tmp && exec "$@"', server.scratch]
     return server
+
+
+def stripe_mock(cpu: int | None, program: str) -> Server:
+    """stripe-mock (Go), stateless: every create answers a fixture, every id is "found".
+
+    Pinned to one core, the Go runtime sees one CPU (GOMAXPROCS follows the affinity mask), as
+    the reference server has one event loop. Its HTTPS listener (it always starts one) takes any
+    free port, unused. It logs every request to its standard output (no option turns that off):
+    to the server's log file here, as it would to a container's log.
+    """
+    return Server("stripe-mock", [program, "-http-addr", "127.0.0.1:{port}", "-https-addr", "127.0.0.1:0"],
+                  key="sk_test_bench", cpu=cpu, stateless=True)
 
 
 def _can_unshare() -> bool:

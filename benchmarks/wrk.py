@@ -8,8 +8,10 @@ answer) because wrk keeps its clock running after a thread stops early.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import resource
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -40,6 +42,7 @@ class Result:
     statuses: dict[int, int]
     latency_ms: dict[str, float]  # mean, p50, p90, p99, max
     socket_errors: dict[str, int] = field(default_factory=dict)
+    client_cpu_s: float = 0.0  # CPU time wrk used: near the elapsed time, the client was the limit
 
     @property
     def rate(self) -> float:
@@ -56,7 +59,7 @@ class Result:
     def to_json(self) -> dict:
         return {"answers": self.answers, "elapsed_s": self.elapsed_s, "rate": round(self.rate, 1),
                 "statuses": {str(k): v for k, v in self.statuses.items()}, "latency_ms": self.latency_ms,
-                "socket_errors": self.socket_errors}
+                "socket_errors": self.socket_errors, "client_cpu_s": round(self.client_cpu_s, 3)}
 
 
 def parse_output(text: str) -> Result:
@@ -113,7 +116,13 @@ def command(base_url: str, request: Request, *, key: str, duration_s: float, con
 def run(base_url: str, request: Request, **options) -> Result:
     argv = command(base_url, request, **options)
     duration = options["duration_s"]
+    before = _children_cpu_s()
     done = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 120)
     if done.returncode != 0:
         raise WrkError(f"wrk exited with {done.returncode}: {done.stderr.strip() or done.stdout.strip()}")
-    return parse_output(done.stdout)
+    return dataclasses.replace(parse_output(done.stdout), client_cpu_s=_children_cpu_s() - before)
+
+
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime

@@ -186,11 +186,17 @@ async def _answer(store: Store, handler: Handler, request: Request, request_id: 
         return _error_answer(_wire_error(exc))
     ctx = Context(store, caller, params=params, query=query)
     if request.method == "GET":
-        return _run(handler, ctx, request, request_id)
-    with store.transaction():
-        if key is None:
-            return _run(handler, ctx, request, request_id)
-        return _run_idempotently(handler, ctx, request, request_id, key)
+        answer = _run(handler, ctx, request, request_id)
+    else:
+        with store.transaction():
+            if key is None:
+                answer = _run(handler, ctx, request, request_id)
+            else:
+                answer = _run_idempotently(handler, ctx, request, request_id, key)
+    committed = store.written()
+    if committed is not None:  # a durable store: nothing is answered before it is on disk
+        await committed
+    return answer
 
 
 def _run_idempotently(handler: Handler, ctx: Context, request: Request, request_id: str, key: str) -> Answer:

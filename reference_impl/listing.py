@@ -50,7 +50,7 @@ def page(
     query: dict[str, Any],
     url: str,
     kind: str,
-    keep: Callable[[dict], bool] = lambda obj: True,
+    keep: Callable[[dict], bool] | None = None,
 ) -> dict[str, Any]:
     """One page of a list, as Stripe's list envelope."""
     if "starting_after" in query and "ending_before" in query:
@@ -58,7 +58,13 @@ def page(
                                  code="parameters_exclusive", param="ending_before")
     limit = query.get("limit", 10)
     bounds = query.get("created")
-    wanted = (obj for obj in _ordered(collection, query, kind) if created_matches(obj["created"], bounds) and keep(obj))
+    wanted = _ordered(collection, query, kind)
+    # Most lists filter nothing: then a page is the first objects in order, with no test per object
+    # (the tests were a quarter of a list of 100's time).
+    if bounds:
+        wanted = (obj for obj in wanted if created_matches(obj["created"], bounds))
+    if keep is not None:
+        wanted = (obj for obj in wanted if keep(obj))
     data = list(islice(wanted, limit + 1))
     has_more = len(data) > limit
     data = data[:limit]
@@ -71,9 +77,14 @@ def list_answer(ctx: "Context", kind: str, url: str, query: dict[str, Any], filt
     """A list endpoint's answer: one page of ``kind`` whose ``filters`` equal the query's values (those
     given), each object rendered with the query's expansions."""
     wanted = {name: query[name] for name in filters if name in query}
-    result = page(ctx.collection(kind), query, url, kind,
-                  keep=lambda obj: all(obj[name] == value for name, value in wanted.items()))
-    result["data"] = [ctx.render(obj, query.get("expand"), prefix="data.") for obj in result["data"]]
+    collection = ctx.collection(kind)
+    result = page(collection, query, url, kind,
+                  keep=(lambda obj: all(obj[name] == value for name, value in wanted.items())) if wanted else None)
+    expand = query.get("expand")
+    if expand:
+        result["data"] = [ctx.render(obj, expand, prefix="data.") for obj in result["data"]]
+    else:
+        result["data"] = collection.encoded.fragments(result["data"])
     return result
 
 

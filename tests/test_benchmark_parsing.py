@@ -111,5 +111,50 @@ def test_capacity_is_answers_per_second_of_server_cpu():
 
 
 def test_capacity_without_cpu_figures_shows_none():
-    table = report.capacity_table([_run("ours", 1000, 5.0)])
+    table = report.capacity_table([_run("ours", 1000, 5.0)], peers=["localstripe"])
     assert "| create | 10k | - | - | - |" in table
+
+
+def test_tables_give_a_column_and_a_ratio_per_peer():
+    runs = [_run("ours", 1000, 5.0, cpu_s=0.25), _run("localstripe", 100, 80.0, cpu_s=0.5),
+            _run("stripe-mock", 500, 2.0, cpu_s=0.1)]
+    capacity = next(line for line in report.capacity_table(runs).splitlines() if line.startswith("| create"))
+    assert [cell.strip() for cell in capacity.strip("|").split("|")] == [
+        "create", "10k", "4,000", "200", "5,000", "20.0x", "0.8x"]
+    throughput = next(line for line in report.throughput_table(runs).splitlines() if line.startswith("| create"))
+    assert [cell.strip() for cell in throughput.strip("|").split("|")][-3:] == ["500", "1.0 / 2.0", "2.0x"]
+
+
+def test_stripe_mock_is_found_by_option_then_environment_then_path(tmp_path, monkeypatch):
+    from conformance.peers import binaries
+
+    def executable(name: str) -> str:
+        path = tmp_path / name / "stripe-mock"
+        path.parent.mkdir()
+        path.write_text("#!/bin/sh\n")
+        path.chmod(0o755)
+        return str(path)
+
+    on_path, in_env, given = executable("path"), executable("env"), executable("option")
+    monkeypatch.setenv("PATH", str(tmp_path / "path"))
+    monkeypatch.delenv(binaries.STRIPE_MOCK_ENV, raising=False)
+    assert binaries.find_stripe_mock(None) == on_path
+    monkeypatch.setenv(binaries.STRIPE_MOCK_ENV, in_env)
+    assert binaries.find_stripe_mock(None) == in_env
+    assert binaries.find_stripe_mock(given) == given
+    assert binaries.find_stripe_mock(str(tmp_path / "missing")) is None  # a named file that is not there: none
+
+
+def test_without_stripe_mock_the_benchmark_says_how_to_get_one(tmp_path, monkeypatch, capsys):
+    from benchmarks import cli
+    from conformance.peers import binaries
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv(binaries.STRIPE_MOCK_ENV, raising=False)
+    monkeypatch.setattr(cli.wrk, "ensure_wrk", lambda: "wrk")
+    assert cli.main(["run", "--servers", "stripe-mock", "--levels", "0", "--no-suite"]) == cli.USAGE_ERROR
+    out, err = capsys.readouterr()
+    assert out.strip() == f"skipping stripe-mock: {binaries.STRIPE_MOCK_HINT}"
+    assert "stripe/stripe-mock" in out and err.strip() == "--servers: nothing left to run"
+    assert cli.main(["run", "--stripe-mock-bin", str(tmp_path / "nope"), "--levels", "0"]) == cli.USAGE_ERROR
+    assert "not an executable file" in capsys.readouterr().err

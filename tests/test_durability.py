@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -160,6 +161,28 @@ def test_a_write_costs_the_same_however_many_objects_are_stored(tmp_path):
     many = sql_of_one_confirmed_create()
     # BEGIN, one upsert per object and per hidden state the request touched, COMMIT
     assert few == many and few[0] == "BEGIN" and few[-1] == "COMMIT" and len(few) < 10
+
+
+def test_writes_handled_together_share_one_commit_and_none_is_answered_before_it(tmp_path):
+    """Group commit: concurrent writes cost fewer transactions, and each answer finds its object on disk."""
+    db = str(tmp_path / "stripe.db")
+    store = SqliteStore(db)
+    statements: list[str] = []
+    store._db.set_trace_callback(statements.append)
+    on_disk = sqlite3.connect(db)  # another connection sees only what was committed
+    found: list[int] = []
+
+    async def create(client: httpx.AsyncClient) -> None:
+        answer = await client.post("/v1/payment_intents", headers=A, data={"amount": 1000, "currency": "usd"})
+        found.append(on_disk.execute("SELECT count(*) FROM objects WHERE id = ?", (answer.json()["id"],)).fetchone()[0])
+
+    async def burst() -> None:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(create_app(store)), base_url="http://t") as client:
+            await asyncio.gather(*(create(client) for _ in range(8)))
+
+    asyncio.run(burst())
+    assert found == [1] * 8
+    assert 1 <= statements.count("COMMIT") < 8
 
 
 def test_stripe_conformance_serve_takes_db_too(tmp_path):

@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Any, Callable
 
 from reference_impl import errors, ids
+from reference_impl.frozen import EMPTY, FrozenDict
 from reference_impl.context import Context
 from reference_impl.listing import LIST_PARAMS, list_answer
 from reference_impl.params import (
@@ -200,17 +201,21 @@ SECRET_ONLY_CONFIRM = ("capture_method", "mandate", "off_session", "payment_meth
 # ---------------------------------------------------------------- the object
 
 
+# What every new intent holds until a request changes it: one shared, read-only copy (memory).
+AMOUNT_DETAILS = FrozenDict({"tip": EMPTY})
+PAYMENT_METHOD_OPTIONS_DEFAULT = FrozenDict({"card": FrozenDict({
+    "installments": None, "mandate_options": None, "network": None, "request_three_d_secure": "automatic"})})
+
+
 def _new(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
     pid = ids.new_id("pi")
     types = p.get("payment_method_types")
     automatic = p.get("automatic_payment_methods")
     if automatic is None and not types:
         automatic = {"enabled": True, "allow_redirects": "always"}
-    card_options = {"installments": None, "mandate_options": None, "network": None,
-                    "request_three_d_secure": "automatic"}
     return {
         "id": pid, "object": "payment_intent",
-        "amount": p["amount"], "amount_capturable": 0, "amount_details": {"tip": {}}, "amount_received": 0,
+        "amount": p["amount"], "amount_capturable": 0, "amount_details": AMOUNT_DETAILS, "amount_received": 0,
         "application": None, "application_fee_amount": _value(p.get("application_fee_amount")),
         "automatic_payment_methods": automatic, "canceled_at": None, "cancellation_reason": None,
         "capture_method": p.get("capture_method", "automatic_async"),
@@ -218,10 +223,10 @@ def _new(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
         "confirmation_method": p.get("confirmation_method", "automatic"),
         "created": int(time.time()), "currency": p["currency"], "customer": None, "customer_account": None,
         "description": None, "excluded_payment_method_types": None, "last_payment_error": None,
-        "latest_charge": None, "livemode": False, "metadata": {}, "next_action": None,
+        "latest_charge": None, "livemode": False, "metadata": EMPTY, "next_action": None,
         "on_behalf_of": p.get("on_behalf_of"), "payment_method": None,
         "payment_method_configuration_details": None,
-        "payment_method_options": {"card": card_options},
+        "payment_method_options": PAYMENT_METHOD_OPTIONS_DEFAULT,
         "payment_method_types": types or ["card"], "processing": None, "receipt_email": None, "review": None,
         "setup_future_usage": None, "shipping": None, "statement_descriptor": None,
         "statement_descriptor_suffix": None, "status": "requires_payment_method", "transfer_data": None,
@@ -285,8 +290,10 @@ def _shipping(value: Any) -> dict | None:
 
 
 def _merge_options(pi: dict, options: dict) -> None:
+    # Into a copy: the value may be the shared default.
+    merged = pi["payment_method_options"] = {method: dict(held) for method, held in pi["payment_method_options"].items()}
     for method, settings in options.items():
-        current = pi["payment_method_options"].setdefault(method, {})
+        current = merged.setdefault(method, {})
         for key, value in settings.items():
             if value is UNSET:  # an unset option is not shown, as when it was never set
                 current.pop(key, None)

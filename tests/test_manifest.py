@@ -191,13 +191,13 @@ def _suggest(report: Path) -> dict[str, str]:
     return suggested
 
 
-def test_the_docs_manifest_example_and_the_readmes_gating_example_name_what_exists(tmp_path):
+def test_the_docs_manifest_example_and_the_gating_example_name_what_exists(tmp_path):
     docs = (CHECKOUT / "docs" / "reports.md").read_text()
     block = docs.split("## `--expect-failures FILE`", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
     example = write(tmp_path, block)
     assert commands.main(["check-manifest", str(example)]) == 0
-    readme = (CHECKOUT / "README.md").read_text()
-    gating = readme.split("## Reports, known failures and baselines", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    running = (CHECKOUT / "docs" / "running.md").read_text()
+    gating = running.split("## Reports, known failures and baselines", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
     named = [word for word in gating.split() if word.endswith((".yaml", ".json"))]
     assert "examples/known-failures.yaml" in named and (CHECKOUT / "examples" / "known-failures.yaml").is_file()
 

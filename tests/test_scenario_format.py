@@ -50,7 +50,8 @@ def test_each_of_the_213_format_1_ids_is_a_scenario_or_retired_with_its_reason()
     ids = {scenario.id for scenario in load_all()}
     listed = yaml.safe_load((SCENARIOS / "ids.yaml").read_text(encoding="utf-8"))
     assert ids == set(listed["ids"]) and not ids & set(listed["retired"])
-    assert len(ids | set(listed["retired"])) == 213
+    # The migration (tools/migrate_format2.py) checked the 213 one by one; scenarios written since are appended.
+    assert len(ids | set(listed["retired"])) >= 213
     assert all(len(reason) > 20 for reason in listed["retired"].values())
 
 

@@ -58,7 +58,49 @@ def load_operations() -> list[Operation]:
     return [Operation(**{**entry, "seeds": tuple(entry["seeds"])}) for entry in raw]
 
 
-def render(operations: Sequence[Operation], scenarios: Sequence[Scenario]) -> str:
+def load_exclusions() -> dict:
+    """scenarios/exclusions.yaml: the spec parameters no scenario sends, and the audit holes, with reasons."""
+    return resources.read_yaml(resources.scenarios_dir().joinpath("exclusions.yaml"))
+
+
+def sent_parameters(operation: Operation, scenarios: Iterable[Scenario]) -> set[str]:
+    """The top-level request parameters (form or query) the scenarios send to the operation's endpoint."""
+    return {name for scenario in scenarios for step in scenario.steps if step.endpoint == operation.endpoint
+            for name in (*(step.form or {}), *(step.query or {}))}
+
+
+def render_parameters(operations: Sequence[Operation], scenarios: Sequence[Scenario], excluded: dict) -> list[str]:
+    lines = ["", "## Parameter coverage", "",
+             "The request parameters each operation's scenarios send, and those of Stripe's spec they leave out on "
+             "purpose (`scenarios/exclusions.yaml`, with the reason); `tests/test_parameter_coverage.py` checks that "
+             "together they are every parameter of the official spec.", "",
+             "| Operation | Sent | Excluded |", "|---|---:|---:|"]
+    sections = []
+    for operation in operations:
+        sent = sent_parameters(operation, scenarios)
+        left_out = {name: why for name, why in (excluded.get(operation.id) or {}).items() if name not in sent}
+        lines.append(f"| [{operation.title}](#{operation.anchor}-parameters) | {len(sent)} | {len(left_out)} |")
+        sections += ["", f"### {operation.title} parameters", "",
+                     "Sent: " + (", ".join(f"`{name}`" for name in sorted(sent)) or "none") + "."]
+        if left_out:
+            sections += ["", "| Excluded | Reason |", "|---|---|"]
+            sections += [f"| `{name}` | {_cell(why)} |" for name, why in sorted(left_out.items())]
+    return lines + sections
+
+
+def render_audit_holes(holes: Sequence[dict]) -> list[str]:
+    lines = ["", "## Fidelity audit holes", "",
+             "Each PaymentIntent item of section 3 of the fidelity audit, with the scenarios that cover it or the "
+             "reason none does (`scenarios/exclusions.yaml`).", "", "| Item | Covered by | Excluded because |",
+             "|---|---|---|"]
+    for hole in holes:
+        covered = ", ".join(f"`{name}`" for name in hole.get("scenarios", ()))
+        note = f" ({hole['notes']})" if hole.get("notes") else ""
+        lines.append(f"| {_cell(hole['item'])} | {covered}{_cell(note)} | {_cell(hole.get('excluded', ''))} |")
+    return lines
+
+
+def render(operations: Sequence[Operation], scenarios: Sequence[Scenario], exclusions: dict | None = None) -> str:
     lines = [HEADER, "| Operation | Endpoint | Scenarios | Exercised by | Features |", "|---|---|---:|---:|---|"]
     for operation in operations:
         about = operation.about(scenarios)
@@ -73,6 +115,9 @@ def render(operations: Sequence[Operation], scenarios: Sequence[Scenario]) -> st
     others = [scenario for scenario in scenarios if scenario.id not in named]
     if others:
         lines += ["", "## Other scenarios", ""] + _table(others)
+    if exclusions is not None:
+        lines += render_parameters(operations, scenarios, exclusions.get("parameters", {}))
+        lines += render_audit_holes(exclusions.get("audit_holes", []))
     return "\n".join(lines) + "\n"
 
 
@@ -88,7 +133,7 @@ def _cell(text: str) -> str:
 
 
 def main() -> None:
-    print(render(load_operations(), load_all()), end="")
+    print(render(load_operations(), load_all(), load_exclusions()), end="")
 
 
 if __name__ == "__main__":

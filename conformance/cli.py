@@ -224,7 +224,7 @@ def pytest_arguments(args: argparse.Namespace, server, extra: list[str]) -> list
     for flag, value in values.items():
         if value is True:
             arguments.append(flag)
-        elif value not in (None, False, ""):
+        elif value is not None and value is not False and value != "":  # 0 is a value (--seed 0)
             arguments += [flag, str(value)]
     return arguments + extra + [str(suite)]
 

@@ -123,7 +123,7 @@ def value(config: Any, flag: str) -> Any:
     """An option's value in a pytest session: the command line, then the environment, then the default."""
     option = BY_FLAG[flag]
     given = getattr(config.option, option.pytest_dest, None)
-    if given not in (None, "", False):
+    if given is not None and given is not False and given != "":  # 0 is a value (--seed 0)
         return given
     from_environment = from_env(option)
     return option.default if from_environment is None else from_environment

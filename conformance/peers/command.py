@@ -41,13 +41,13 @@ def main(args: argparse.Namespace, extra: list[str]) -> int:
         print(f"stripe-conformance: {exc}", file=sys.stderr)
         return 4
     stripe_mock = args.stripe_mock_bin or options.from_env(options.BY_FLAG["--stripe-mock-bin"])
-    worst = 0
+    worst, root = 0, Path(args.report).resolve()
     for profile in chosen:
-        status, line = run_one(profile, Path(args.report) / profile.name, stripe_mock, extra)
+        status, line = run_one(profile, root / profile.name, stripe_mock, extra)
         print(f"{profile.name}: {line}", flush=True)
         worst = max(worst, status)
-        if status == 0 and args.update:
-            shutil.copyfile(Path(args.report) / profile.name / "results.json", profile.results)
+        if status == 0 and args.update and (root / profile.name / "results.json").is_file():
+            shutil.copyfile(root / profile.name / "results.json", profile.results)
     if args.update:
         from conformance.reporting import compare
 

@@ -48,7 +48,7 @@ def test_compare_writes_one_row_per_scenario_and_one_line_per_missing_endpoint(t
     assert len(rows) == 40
     assert "name: expected 'Jenny', got None" in text  # the failure, one click away
     page = Page((tmp_path / "out" / "comparison.html").read_text())
-    assert len(page.all("span", **{"class": "badge o-unsupported"})) == 40
+    assert len(page.all("span", **{"class": "o-unsupported"})) == 40
     assert len(page.all("details")) == 40 + 1 + 20  # each cell that is not a plain pass opens to its reason
 
 

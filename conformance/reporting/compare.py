@@ -95,7 +95,7 @@ def missing_lines(columns: list[Column]) -> list[str]:
     lines = []
     for column in columns:
         for endpoint, checks in sorted(column.results.tally().missing_endpoints.items()):
-            lines.append(f"{column.title} has no {endpoint} ({checks} checks)")
+            lines.append(f"{column.title} has no {endpoint} ({checks} check{'s' if checks != 1 else ''})")
     return lines
 
 
@@ -119,11 +119,12 @@ def by_group(columns: list[Column]) -> list[tuple[str, list[str]]]:
 
 # Markdown ---------------------------------------------------------------------------------------
 
-def render_markdown(columns: list[Column], note: str = "") -> str:
+def render_markdown(columns: list[Column], note: str = "", remarks: list[str] = ()) -> str:
     cell = markdown.md_cell
     lines = ["# Targets compared", ""]
     if note:
         lines += [note, ""]
+    lines += [f"- {cell(remark)}" for remark in remarks] + ([""] if remarks else [])
     lines += [f"Outcomes: {', '.join(f'{MARKS[o]} {o.value}' for o in Outcome)}. MUST: the share of applicable "
               "checks passed (with or without a missed SHOULD); SHOULD: of those, the share with no SHOULD missed.", "",
               "| target | run | MUST | SHOULD | passing / applicable |", "|---|---|---:|---:|---:|"]
@@ -195,6 +196,14 @@ def _html_cell(item: model.ItemResult | None) -> str:
 
 # The committed comparison -----------------------------------------------------------------------
 
+def remarks(checkout: Path) -> list[str]:
+    """What a reader needs before the numbers: each profile's ``notes`` (a stateless mock, say)."""
+    from conformance import profiles
+
+    found = [profiles.load(name, checkout / "targets") for name in profiles.names(checkout / "targets")]
+    return [f"{profile.label}: {profile.data['notes']}" for profile in found if profile.data.get("notes")]
+
+
 def committed(checkout: Path) -> list[Column]:
     """The profiles' committed results, the reference server first."""
     from conformance import profiles
@@ -226,7 +235,7 @@ NOTE = ("Generated from the committed `targets/*/results.json` (each a full run,
 
 def update_docs(checkout: Path) -> None:
     columns = committed(checkout)
-    (checkout / DOCS_PAGE).write_text(render_markdown(columns, NOTE), encoding="utf-8")
+    (checkout / DOCS_PAGE).write_text(render_markdown(columns, NOTE, remarks(checkout)), encoding="utf-8")
     readme = checkout / "README.md"
     text = readme.read_text(encoding="utf-8")
     readme.write_text(markdown.replace_region(text, README_REGION, short_table(columns)), encoding="utf-8")

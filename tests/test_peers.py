@@ -155,7 +155,8 @@ def test_the_state_probe_tells_a_stateless_target_from_one_that_keeps_state():
         assert runner.state_kept(nothing.base_url, "sk_test_x") is None  # nothing to judge
 
 
-STRIPE_MOCK = CHECKOUT.parent / "shared" / "peers" / "stripe-mock" / "stripe-mock"
+SHARED = Path(os.environ.get("STRIPE_CONFORMANCE_SHARED") or CHECKOUT.parent / "shared")  # as tests/test_sources.py
+STRIPE_MOCK = SHARED / "peers" / "stripe-mock" / "stripe-mock"
 
 
 def test_against_stripe_mock_the_run_says_once_that_state_is_not_kept_and_does_not_wait(tmp_path):

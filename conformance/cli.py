@@ -46,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
         except KeyboardInterrupt:  # before the run's own handler is in place (reading the scenarios, say)
             print("stripe-conformance: interrupted", file=sys.stderr)
             return TARGET_UNUSABLE
+    if args.command == "peers":
+        from conformance.peers import command as peers
+
+        return peers.main(args, [arg for arg in extra if arg != "--"])
     if args.command == "serve":
         from reference_impl.serve import main as serve_main  # the server is only loaded to serve it
 
@@ -56,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command in reporting.USER_COMMANDS:
         return reporting.run(args)
+    if args.command == "compare":
+        from conformance.reporting import compare
+
+        return compare.main(args)
     return list_scenarios(args)
 
 
@@ -81,6 +89,11 @@ def build_parser() -> Parser:
     from conformance.reporting import commands as reporting  # gate, suggest, check-manifest: stored results
 
     reporting.add_parsers(commands)
+    from conformance.peers import command as peers  # peers: target profiles; compare: their results side by side
+    from conformance.reporting import compare
+
+    peers.add_parser(commands)
+    compare.add_parser(commands)
     return parser
 
 
@@ -112,10 +125,11 @@ def given(args: argparse.Namespace, flag: str):
 
 def run_suite(args: argparse.Namespace, extra: list[str]) -> int:
     try:
+        profile = apply_profile(args)
         base_url, timeout = given(args, "--base-url"), given(args, "--target-timeout")
         selection.check(given(args, "--features"), given(args, "--skip-features"))
         secret = given(args, "--api-key")
-    except (ValueError, selection.UnknownFeature) as exc:
+    except (ValueError, selection.UnknownFeature) as exc:  # a bad profile is a ValueError too
         print(f"stripe-conformance: {exc}", file=sys.stderr)
         return USAGE_ERROR
     import pytest
@@ -127,7 +141,19 @@ def run_suite(args: argparse.Namespace, extra: list[str]) -> int:
     # SIGTERM ends the run like Ctrl-C does, through the cleanup below.
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        if base_url:
+        if profile is not None and profile.start is not None and not base_url:
+            from conformance.peers import runner
+
+            server = runner.ProfileProcess(profile, given(args, "--stripe-mock-bin"))
+            try:
+                server.start()
+            except (LaunchError, runner.programs.Unavailable) as exc:
+                print(f"stripe-conformance: cannot start {profile.label}: {exc}", file=sys.stderr)
+                return TARGET_UNUSABLE
+            print(f"stripe-conformance: {profile.label} on {server.base_url}", file=sys.stderr)
+            if runner.state_kept(server.base_url, secret) is False:
+                print(f"stripe-conformance: {profile.label}: {runner.STATE_NOT_KEPT}", file=sys.stderr)
+        elif base_url:
             reason = probe(base_url, secret, timeout=min(5.0, timeout))
             if reason:
                 print(f"stripe-conformance: cannot use target {base_url}: {reason}", file=sys.stderr)
@@ -153,6 +179,24 @@ def run_suite(args: argparse.Namespace, extra: list[str]) -> int:
     return code
 
 
+def apply_profile(args: argparse.Namespace):
+    """The profile ``--target`` names, its settings filled in where neither the command line nor the
+    environment gives one; None without ``--target``. A bad profile raises ProfileError (exit 4)."""
+    name = given(args, "--target")
+    if not name:
+        return None
+    from conformance import profiles
+
+    profile = profiles.load(name)
+    if profile.url and getattr(args, "base_url", None) is None and options.from_env(options.BY_FLAG["--base-url"]) is None:
+        args.base_url = profile.url
+    for flag, value in profile.run_options().items():
+        option = options.BY_FLAG[flag]
+        if getattr(args, option.name) is None and options.from_env(option) is None:
+            setattr(args, option.name, value)
+    return profile
+
+
 def suite_dir() -> Path:
     import conformance.suite
 
@@ -170,15 +214,17 @@ def pytest_arguments(args: argparse.Namespace, server, extra: list[str]) -> list
 
     suite = suite_dir()
     arguments = ["-c", str(suite / "pytest.ini"), "--rootdir", str(suite), "--confcutdir", str(suite)]
-    values = {option.flag: getattr(args, option.name) for option in options.OPTIONS}
-    if server is not None:
+    values = {option.flag: getattr(args, option.name) for option in options.OPTIONS if option.owner != options.RUN_ONLY}
+    if server is not None and getattr(server, "profile", None) is not None:
+        values["--base-url"] = server.base_url
+    elif server is not None:
         values["--base-url"] = server.base_url
         values["--api-key"] = values["--api-key"] or DEFAULT_SECRET_KEY
         values["--other-api-key"] = values["--other-api-key"] or DEFAULT_OTHER_SECRET_KEY
     for flag, value in values.items():
         if value is True:
             arguments.append(flag)
-        elif value not in (None, False, ""):
+        elif value is not None and value is not False and value != "":  # 0 is a value (--seed 0)
             arguments += [flag, str(value)]
     return arguments + extra + [str(suite)]
 

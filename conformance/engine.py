@@ -125,7 +125,10 @@ def _statuses(statuses: list[int]) -> str:
 
 def _perform(scenario: Scenario, step: Step, client: Client, record: Run, answered: set[str]) -> Exchange:
     retry = step.retry or {}
-    deadline = time.monotonic() + retry.get("timeout", 0)
+    wait = retry.get("timeout", 0)
+    if client.max_poll is not None:  # the run's limit (a stateless target never shows what is polled for)
+        wait = min(wait, client.max_poll)
+    deadline = time.monotonic() + wait
     while True:
         exchange = _send(step, client, record.variables)
         record.exchanges.append(exchange)

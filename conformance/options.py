@@ -33,7 +33,7 @@ class Option:
     type: Callable[[str], Any] = str
     metavar: str | None = None
     switch: bool = False  # takes no value (store_true)
-    owner: str | None = None  # the plugin that registers the flag, when it is not ours
+    owner: str | None = None  # the plugin that registers the flag, when it is not ours ("run": the CLI's own)
     aliases: tuple[str, ...] = ()  # other spellings ``stripe-conformance run`` accepts
     dest: str = ""
 
@@ -46,7 +46,15 @@ class Option:
         return self.dest or "stripe_" + self.name
 
 
+RUN_ONLY = "run"  # the owner of rows only ``stripe-conformance run`` reads (it starts the target before pytest)
+
 OPTIONS: tuple[Option, ...] = (
+    Option("--target", "STRIPE_CONFORMANCE_TARGET",
+           "a target profile (targets/NAME/profile.yaml, or a profile file): starts the target if the profile says "
+           "how, and sets its keys, lacks, seed, polling limits and known-failures manifest", "target",
+           metavar="NAME", owner=RUN_ONLY),
+    Option("--stripe-mock-bin", "STRIPE_MOCK_BIN", "the stripe-mock program, for profiles that start it "
+           "(default: stripe-mock on the PATH)", "target", metavar="PATH", owner=RUN_ONLY),
     Option("--base-url", "STRIPE_BASE_URL", "the target; without it the bundled reference server is started",
            "target", metavar="URL", owner="pytest-base-url", dest="base_url"),
     Option("--api-key", "STRIPE_API_KEY", "the target's secret key (bundled server: sk_test_conformance)", "target",
@@ -57,6 +65,9 @@ OPTIONS: tuple[Option, ...] = (
            "target", metavar="KEY"),
     Option("--target-timeout", "STRIPE_CONFORMANCE_TIMEOUT", "seconds to wait for each answer", "target",
            default=10.0, type=float, metavar="S", aliases=("--timeout",)),
+    Option("--max-poll", "STRIPE_CONFORMANCE_MAX_POLL",
+           "at most this many seconds a step waits for data to appear (search); a stateless target never shows it "
+           "(default: each scenario's own wait)", "target", type=float, metavar="S", dest="max_poll"),
     Option("--features", "STRIPE_CONFORMANCE_FEATURES",
            "only scenarios with one of these comma-separated feature tags (`fuzz`: the fuzz checks)", "selection",
            metavar="A,B"),
@@ -112,7 +123,7 @@ def value(config: Any, flag: str) -> Any:
     """An option's value in a pytest session: the command line, then the environment, then the default."""
     option = BY_FLAG[flag]
     given = getattr(config.option, option.pytest_dest, None)
-    if given not in (None, "", False):
+    if given is not None and given is not False and given != "":  # 0 is a value (--seed 0)
         return given
     from_environment = from_env(option)
     return option.default if from_environment is None else from_environment

@@ -67,13 +67,17 @@ def outcome(verdict: Verdict, listed_reason: str | None) -> Outcome:
 
 MISSING_ENDPOINT_STATUSES = (404, 405, 501)
 UNRECOGNIZED_URL = "Unrecognized request URL"
+# What mocks say instead of Stripe's words for a path they do not route (stripe-stateful-mock:
+# 404 {"error": {"message": "No matching path: /v1/payment_intents"}}).
+UNROUTED_WORDINGS = (UNRECOGNIZED_URL, "No matching path")
 
 
 def is_missing_endpoint(status: int, body: Any) -> bool:
     """The one rule for "the target lacks this endpoint", for scenarios and fuzz checks alike.
 
     A 404, 405 or 501 that is not Stripe's JSON error envelope, or whose envelope says the URL
-    is unrecognised (Stripe's own answer for a path it does not route), is a missing endpoint.
+    is unrecognised (Stripe's own answer for a path it does not route, or a mock's words for the
+    same, :data:`UNROUTED_WORDINGS`), is a missing endpoint.
     An envelope with ``resource_missing`` (or any other envelope) is an answer about an object,
     judged like any other answer.
     """
@@ -84,7 +88,7 @@ def is_missing_endpoint(status: int, body: Any) -> bool:
         return True
     if error.get("code") == "resource_missing":
         return False
-    return str(error.get("message", "")).startswith(UNRECOGNIZED_URL)
+    return str(error.get("message", "")).startswith(UNROUTED_WORDINGS)
 
 
 @dataclass(frozen=True)

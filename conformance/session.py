@@ -25,6 +25,7 @@ class TargetSession:
     base_url: str | None
     keys: Keys | None
     timeout: float
+    max_poll: float | None = None
     server: launcher.BundledServer | None = None
     unsupported: dict[str, str] = field(default_factory=dict)  # endpoint -> the item that found it missing
     timed_out: dict[str, str] = field(default_factory=dict)  # endpoint -> the item in which it timed out
@@ -39,7 +40,9 @@ class TargetSession:
         if secret or base_url:
             keys = Keys.derive(secret or launcher.DEFAULT_SECRET_KEY, options.value(config, "--publishable-key"),
                                options.value(config, "--other-api-key"))
-        return cls(base_url, keys, float(options.value(config, "--target-timeout")))
+        max_poll = options.value(config, "--max-poll")
+        return cls(base_url, keys, float(options.value(config, "--target-timeout")),
+                   None if max_poll is None else float(max_poll))
 
     def client(self) -> Client:
         if self._client is None:
@@ -48,6 +51,7 @@ class TargetSession:
                 self.base_url = self.server.base_url
                 self.keys = Keys.derive(launcher.DEFAULT_SECRET_KEY, None, launcher.DEFAULT_OTHER_SECRET_KEY)
             self._client = Client(self.base_url, self.keys, self.timeout)
+            self._client.max_poll = self.max_poll
         return self._client
 
     def before(self, item: str, endpoints: Iterable[str]) -> None:

@@ -93,6 +93,7 @@ class Client:
         self.base_url = base_url.rstrip("/")
         self.keys = keys
         self.timeout = timeout
+        self.max_poll: float | None = None  # at most this many seconds a step polls for data to appear
         self.session = requests.Session()
 
     def send(

@@ -1,7 +1,8 @@
 """Stand-in targets for tests of reports and gating: servers that behave badly on purpose.
 
-``not_found()`` answers every request 404 with Stripe's error envelope, as stripe-stateful-mock
-does for every PaymentIntents path; ``breaking()`` forwards to a real server except for the
+``not_found()`` answers every request 404 with Stripe's error envelope about an object (a
+found endpoint that finds nothing; with Stripe's or stripe-stateful-mock's wording for an unrouted
+path, every endpoint missing); ``breaking()`` forwards to a real server except for the
 requests a rule picks, which get the rule's wrong answer. ``run_suite`` runs
 ``stripe-conformance run`` as a user does, in its own process.
 """
@@ -71,11 +72,12 @@ def _json(status: int, body: dict) -> tuple[int, dict[str, str], bytes]:
     return status, {"Content-Type": "application/json"}, json.dumps(body).encode()
 
 
-def not_found(as_json: bool = True, wording: str = "No matching path:") -> StandIn:
-    """Like stripe-stateful-mock 0.0.16 for PaymentIntents: every path answers 404 "No matching path".
+def not_found(as_json: bool = True, wording: str = "No such object:") -> StandIn:
+    """Every path answers 404 with an error envelope: "No such object" is an answer about an object.
 
     ``as_json=False``: a plain-text 404, as many web frameworks answer for a route they lack;
-    ``wording="Unrecognized request URL"``: Stripe's own answer for a path it does not route.
+    ``wording="Unrecognized request URL"`` (Stripe) or ``"No matching path:"`` (stripe-stateful-mock
+    0.0.16 for PaymentIntents): the answer for a path it does not route, a missing endpoint.
     """
     def answer(method, path, body, headers):
         if not as_json:

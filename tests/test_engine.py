@@ -84,6 +84,20 @@ def test_retry_stops_at_an_error_status_the_step_does_not_expect(client):
     assert len(record.exchanges) == 1
 
 
+def test_the_runs_polling_limit_bounds_a_steps_wait(client):
+    """A stateless target never shows what is polled for: --max-poll caps the scenario's own wait."""
+    step = {"request": {"method": "GET", "path": "/v1/payment_intents/{pi}"},
+            "expect": {"status": 200, "body": {"status": "succeeded"}}, "retry": {"timeout": 60, "interval": 0.1}}
+    record = engine.Run(scenario([CREATE, step]))
+    client.max_poll = 0.3
+    try:
+        with pytest.raises(engine.ScenarioFailure):
+            engine.run(record.scenario, client, record)
+    finally:
+        client.max_poll = None
+    assert 1 + 3 <= len(record.exchanges) <= 1 + 5
+
+
 def test_a_dead_target_is_a_harness_error(client):
     from conformance.target import Client
     dead = Client("http://127.0.0.1:1", client.keys, timeout=2)

@@ -120,13 +120,13 @@ def test_unknown_ids_and_tags_are_refused_by_name(tmp_path):
 
 
 def test_the_committed_manifests_are_valid(capsys):
-    paths = sorted(str(path) for path in TARGETS.glob("*.yaml"))
+    paths = sorted(str(path) for path in TARGETS.glob("*/known-failures.yaml"))
     assert paths, "no committed manifest"
     assert commands.main(["check-manifest", *paths]) == 0
 
 
 def test_localstripe_results_pass_their_manifest_and_fail_naming_any_line_removed(tmp_path, capsys):
-    results, manifest = TARGETS / "localstripe.results.json", TARGETS / "localstripe.yaml"
+    results, manifest = TARGETS / "localstripe" / "results.json", TARGETS / "localstripe" / "known-failures.yaml"
     assert commands.main(["gate", str(results), "--expect-failures", str(manifest)]) == 0
     full = load(manifest)
     stored = model.load(results)
@@ -216,7 +216,7 @@ def test_the_known_failures_commands_are_stripe_conformance_subcommands(tmp_path
     assert checked.returncode == 4 and "Traceback" not in checked.stderr
     assert [line.split(": ")[2] for line in checked.stderr.splitlines()[:2]] == [
         "'no-such-scenario'", "'fuzz:GET /v1/nowhere:not_a_server_error'"]
-    stored = str(TARGETS / "localstripe.results.json")
-    assert cli("gate", stored, "--expect-failures", str(TARGETS / "localstripe.yaml")).returncode == 0
+    stored = str(TARGETS / "localstripe" / "results.json")
+    assert cli("gate", stored, "--expect-failures", str(TARGETS / "localstripe" / "known-failures.yaml")).returncode == 0
     suggested = cli("suggest", stored)  # judged against the manifest it was stored with: all listed
     assert suggested.returncode == 0 and suggested.stdout.startswith("# nothing to add")

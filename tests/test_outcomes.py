@@ -11,6 +11,8 @@ from conformance.outcomes import Outcome, Verdict, compliance, is_missing_endpoi
     (405, {"detail": "Method Not Allowed"}, True),
     (501, "Not Implemented", True),
     (404, {"error": {"type": "invalid_request_error", "message": "Unrecognized request URL (GET: /v1/x)"}}, True),
+    # stripe-stateful-mock's words for a path it does not route
+    (404, {"error": {"type": "invalid_request_error", "message": "No matching path: /v1/payment_intents"}}, True),
     (404, {"error": {"type": "invalid_request_error", "code": "resource_missing", "message": "No such x"}}, False),
     (404, {"error": {"type": "invalid_request_error", "message": "Not Found"}}, False),  # an envelope about an object
     (400, "<html>Bad Request</html>", False),  # a refusal, not a missing endpoint

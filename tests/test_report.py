@@ -212,7 +212,7 @@ def test_a_written_results_file_follows_the_schema_and_reads_back_the_same(tmp_p
 
 
 def test_results_of_format_1_are_read_and_anything_else_refused_in_one_line(tmp_path):
-    stored = model.load(CHECKOUT / "targets" / "localstripe.results.json")  # written by suite 0.1.0, format 1
+    stored = model.load(CHECKOUT / "tests" / "data" / "results-format-1.json")  # localstripe by suite 0.1.0
     assert stored.items and {item.verdict for item in stored.items} <= set(Verdict)
     assert model.schema_errors(stored.to_dict()) == []
     for text in ('{"format": "stripe-conformance-results/9"}', "[]", "not json", '{"format": "stripe-conformance-results/2"}'):

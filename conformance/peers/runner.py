@@ -1,80 +1,57 @@
-"""Run the suite against another Stripe mock: start it on a free port, wait, run, stop.
+"""Start a profile's target, probe whether it keeps state, stop it: what ``run --target`` needs.
 
-The peer is a program run in its own process, reached over HTTP like any target; its known
-failures are a committed manifest (``targets/NAME.yaml``) and its latest results a committed
-``targets/NAME.results.json``, from which the README's compliance table is generated.
+The target is a program run in its own process, reached over HTTP like any target; how to start
+it, its keys and its known failures are its profile (``targets/NAME/``, :mod:`conformance.profiles`).
 """
 
 from __future__ import annotations
 
-import argparse
-import shutil
-import socket
+import os
+import secrets
 import subprocess
-import sys
 import tempfile
-from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
-from conformance.launcher import BundledServer
-from conformance.reporting import gate as gates
-from conformance.reporting import markdown
-from conformance.reporting import results as model
+import requests
 
-CHECKOUT = Path(__file__).resolve().parents[2]
+from conformance.launcher import BundledServer, LaunchError, terminate
+from conformance.peers import programs
+from conformance.profiles import Profile
+
+STATE_NOT_KEPT = "state not kept: the object read back is not the one written"
 
 
-class PeerError(RuntimeError):
+class PeerError(LaunchError):
     pass
 
 
-@dataclass(frozen=True)
-class Peer:
-    name: str  # names its files: targets/NAME.yaml, targets/NAME.results.json, the README region
-    distribution: str  # the installed package (its version goes into reports)
-    command: tuple[str, ...]  # "{port}" is replaced by the port to listen on
-    suite_args: tuple[str, ...] = ()  # always given to the suite, before the caller's own arguments
-    api_key: str = "sk_test_conformance_peer"
-    other_api_key: str = "sk_test_conformance_peer_other"
-    startup_timeout: float = 30.0
+class ProfileProcess(BundledServer):
+    """``with ProfileProcess(profile) as running: running.base_url``: stopped like the bundled server."""
 
-    @property
-    def version(self) -> str | None:
-        """The installed version, None when the peer is not installed."""
-        try:
-            return metadata.version(self.distribution)
-        except metadata.PackageNotFoundError:
-            return None
+    def __init__(self, profile: Profile, stripe_mock: str | None = None):
+        super().__init__(startup_timeout=float(profile.start.get("startup_timeout", 30.0)))
+        self.profile = profile
+        self.stripe_mock = stripe_mock
 
-    @property
-    def title(self) -> str:
-        return f"{self.name} {self.version}" if self.version else self.name
+    def command(self) -> tuple[list[str], dict[str, str]]:
+        """The command and environment, placeholders filled in; :class:`programs.Unavailable` if not at hand."""
+        start = self.profile.start
+        programs.check_requirements(start)
+        fill = programs.resolver(self.stripe_mock)
+        command = [fill(part) for part in start["command"]]
+        env = {**os.environ, **{name: fill(value) for name, value in start.get("env", {}).items()}}
+        self.base_url = f"http://127.0.0.1:{fill.port}"
+        return command, env
 
-    @property
-    def manifest(self) -> Path:
-        return Path("targets") / f"{self.name}.yaml"
-
-    @property
-    def results(self) -> Path:
-        return Path("targets") / f"{self.name}.results.json"
-
-
-class PeerProcess(BundledServer):
-    """``with PeerProcess(peer) as running: running.base_url``: stopped like the bundled server."""
-
-    def __init__(self, peer: Peer):
-        super().__init__(startup_timeout=peer.startup_timeout)
-        self.peer = peer
-
-    def start(self) -> "PeerProcess":
-        port = free_port()
-        self.base_url = f"http://127.0.0.1:{port}"
-        command = [part.replace("{port}", str(port)) for part in self.peer.command]
-        with tempfile.NamedTemporaryFile(prefix=f"{self.peer.name}-", suffix=".log", delete=False) as log:
+    def start(self) -> "ProfileProcess":
+        command, env = self.command()
+        with tempfile.NamedTemporaryFile(prefix=f"{self.profile.name}-", suffix=".log", delete=False) as log:
             self.log_path = log.name
-            # stdin is a pipe, as for the bundled server, whose stop() closes it
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.PIPE)
+            try:  # stdin is a pipe, as for the bundled server, whose stop() closes it
+                self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.PIPE,
+                                                env=env)
+            except OSError as exc:
+                raise PeerError(f"{self.profile.label} could not be started ({command[0]}: {exc.strerror})") from exc
         try:
             self._wait_until_ready()
         except BaseException:  # as for the bundled server: nothing is left running
@@ -82,74 +59,44 @@ class PeerProcess(BundledServer):
             raise
         return self
 
+    def stop(self) -> None:
+        if self.process is not None:
+            terminate(self.process, grace_s=5)
+            self.process.stdin.close()
+            self.process = None
+
     def _startup_error(self, what: str) -> Exception:
-        return PeerError(f"{self.peer.title} {what}:\n{self.log_tail()}")
+        return PeerError(f"{self.profile.label} {what}:\n{self.log_tail()}")
 
     def log_tail(self, lines: int = 20) -> str:
         return "\n".join(Path(self.log_path).read_text(errors="replace").splitlines()[-lines:])
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def run_suite(peer: Peer, running: PeerProcess, report: Path, manifest: Path, extra: list[str]) -> int:
-    """``stripe-conformance run`` against the running peer, from the checkout so paths in reports are relative."""
-    command = [sys.executable, "-m", "conformance.cli", "run", "--base-url", running.base_url,
-               "--api-key", peer.api_key, "--other-api-key", peer.other_api_key, "--target-name", peer.title,
-               "--report", str(report), "--expect-failures", str(manifest), *peer.suite_args, *extra]
-    print(f"{peer.title} on {running.base_url}: {' '.join(command[2:])}", file=sys.stderr, flush=True)
-    return subprocess.call(command, cwd=CHECKOUT)
-
-
-def update_committed(peer: Peer, report: Path, readme_path: Path) -> None:
-    """Store a passing run's results as the peer's latest and regenerate its README table."""
-    results = model.load(report / "results.json")
-    if not results.gate.passed:
-        raise PeerError("the run did not pass its manifest; nothing is updated:\n" + "\n".join(gates.explain(results)))
-    shutil.copyfile(report / "results.json", CHECKOUT / peer.results)
-    text = readme_path.read_text(encoding="utf-8")
-    region = markdown.render_region(results, peer.name, peer.results.as_posix())
-    readme_path.write_text(markdown.replace_region(text, peer.name, region), encoding="utf-8")
-    print(f"updated {peer.results} and the {peer.name} table in {readme_path}", file=sys.stderr)
-
-
-def main(peer: Peer, argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=f"python -m conformance.peers.{peer.name}",
-                                     description=f"Run the suite against {peer.title}; arguments after -- go to "
-                                                 f"stripe-conformance run (e.g. -- -k capture).")
-    parser.add_argument("--report", default=f"reports/{peer.name}", help="report directory (default: %(default)s)")
-    parser.add_argument("--manifest", default=str(CHECKOUT / peer.manifest), help="known failures (default: %(default)s)")
-    parser.add_argument("--update", action="store_true",
-                        help=f"after a passing run, store its results as {peer.results} and regenerate the "
-                             f"README's {peer.name} table")
-    args, extra = parser.parse_known_args(argv)
-    extra = [arg for arg in extra if arg != "--"]
-    report = Path(args.report).resolve()
-    manifest = _relative(Path(args.manifest))
-    if not (CHECKOUT / manifest).is_file():
-        print(f"error: no manifest {manifest} (run from a source checkout, or pass --manifest)", file=sys.stderr)
-        return 2
-    if peer.version is None:
-        print(f"error: {peer.title} is not installed: pip install -e '.[peers]'", file=sys.stderr)
-        return 2
+def unavailable(profile: Profile, stripe_mock: str | None = None) -> str | None:
+    """Why ``profile``'s target cannot be run here (one line saying how to get it), or None."""
+    if profile.start is None:
+        return None if profile.key("secret") else f"{profile.label} needs its keys: {profile.data['keys']['secret']}"
     try:
-        with PeerProcess(peer) as running:
-            status = run_suite(peer, running, report, manifest, extra)
-        if args.update:
-            update_committed(peer, report, CHECKOUT / "README.md")
-    except PeerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return status
+        ProfileProcess(profile, stripe_mock).command()
+    except programs.Unavailable as exc:
+        return str(exc)
+    return None
 
 
-def _relative(path: Path) -> Path:
-    """A path inside the checkout relative to it (reports show it), any other absolute."""
-    absolute = path.resolve()
+def state_kept(base_url: str, secret: str, timeout: float = 5.0) -> bool | None:
+    """Whether an object written is the one read back (a customer's description); None: no answer to judge.
+
+    A stateless mock answers any id with a canned object, so every scenario that reads back what it
+    wrote fails there for that one reason: the run says so once, up front.
+    """
+    marker = f"conformance state probe {secrets.token_hex(4)}"
+    auth = {"Authorization": f"Bearer {secret}"}
     try:
-        return absolute.relative_to(CHECKOUT)
-    except ValueError:
-        return absolute
+        created = requests.post(f"{base_url}/v1/customers", data={"description": marker}, headers=auth, timeout=timeout)
+        ident = created.json().get("id") if created.ok else None
+        if not isinstance(ident, str):
+            return None
+        read = requests.get(f"{base_url}/v1/customers/{ident}", headers=auth, timeout=timeout)
+        return read.ok and read.json().get("description") == marker
+    except (requests.RequestException, ValueError, AttributeError):
+        return None

@@ -20,6 +20,9 @@ import uvicorn
 
 from reference_impl.app import create_app
 
+# Whole fuzz runs of the tool in subprocesses.
+pytestmark = pytest.mark.slow
+
 Breakage = Callable[[dict, int, bytes], tuple[int, bytes]]
 
 

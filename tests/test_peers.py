@@ -22,6 +22,7 @@ CHECKOUT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize("as_json", [True, False], ids=["json-404", "text-404"])
+@pytest.mark.slow
 def test_a_target_with_nothing_implemented_gives_a_clean_report_of_unsupported_endpoints_in_seconds(tmp_path, as_json):
     # By the one rule (outcomes.is_missing_endpoint): Stripe's "Unrecognized request URL", or no envelope
     with not_found(as_json, wording="Unrecognized request URL") as target:
@@ -61,6 +62,7 @@ def _statuses(step) -> list[int]:
     return status if isinstance(status, list) else [status]
 
 
+@pytest.mark.slow
 def test_the_peer_runner_starts_runs_and_stops_the_peer(tmp_path):
     """The runner with the bundled server standing in for a peer program."""
     peer = runner.Peer(name="reference", distribution="stripe-conformance",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 
 from standins import breaking, run_suite
 from test_report import valid_results
@@ -55,6 +56,7 @@ def scenarios_needing_abandoned() -> set[str]:
         and step.expect["status"] == 200 for step in scenario.steps)}
 
 
+@pytest.mark.slow
 def test_a_run_against_a_server_with_one_behaviour_broken_fails_naming_exactly_that_regression(tmp_path):
     expected = scenarios_needing_abandoned()
     assert expected, "no scenario cancels with cancellation_reason=abandoned"

@@ -54,6 +54,7 @@ def test_a_server_that_does_not_speak_http_exits_2(not_http_server):
     assert result.stderr.strip() == f"stripe-conformance: cannot use target {not_http_server}: the server does not speak HTTP"
 
 
+@pytest.mark.slow
 def test_run_against_a_separately_served_reference_server(tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -82,6 +83,7 @@ def test_run_against_a_separately_served_reference_server(tmp_path):
     assert "POST /v1/payment_intents 200 req_" in log.read_text()
 
 
+@pytest.mark.slow
 def test_run_with_no_target_starts_and_stops_the_bundled_server():
     result = run_cli("run", "-k", "retrieve", "-q", "--no-fuzz")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -50,6 +50,7 @@ def test_a_selection_that_matches_nothing_is_a_usage_error():
     assert "no scenario or check matches the selection" in result.stderr
 
 
+@pytest.mark.slow
 def test_the_fuzz_feature_selects_the_fuzz_checks_and_only_them():
     result = run_cli("run", "--features", "fuzz", "--collect-only", "-q")
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr

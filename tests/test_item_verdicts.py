@@ -19,6 +19,9 @@ import pytest
 from conformance.launcher import DEFAULT_OTHER_SECRET_KEY, DEFAULT_SECRET_KEY
 from standins import StandIn, breaking
 
+# Whole runs of the tool, twice, in subprocesses.
+pytestmark = pytest.mark.slow
+
 PROBE = '''
 import json, os
 from conformance import outcomes

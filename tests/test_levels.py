@@ -90,6 +90,7 @@ def _strip_codes(status, headers, payload):
     return status, headers, payload
 
 
+@pytest.mark.slow
 def test_without_codes_inferred_codes_warn_and_documented_codes_fail(reference_server):
     # branches (when) run only if the target makes that choice, so only unconditional steps decide
     must = [s for s in load_all() if any(_error_keys(step.expect) for step in s.steps if step.when is None)]
@@ -122,6 +123,7 @@ def _fails(scenario, client) -> bool:
 
 # -- the run, as a user starts it -----------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_run_with_only_should_misses_passes(reference_server):
     from standins import run_suite
 
@@ -132,6 +134,7 @@ def test_a_run_with_only_should_misses_passes(reference_server):
     assert "2 passed" in result.stdout
 
 
+@pytest.mark.slow
 def test_a_run_declaring_a_capability_lacking_reports_those_scenarios_not_applicable(reference_server):
     from standins import run_suite
 

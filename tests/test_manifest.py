@@ -125,6 +125,7 @@ def test_the_committed_manifests_are_valid(capsys):
     assert commands.main(["check-manifest", *paths]) == 0
 
 
+@pytest.mark.slow
 def test_localstripe_results_pass_their_manifest_and_fail_naming_any_line_removed(tmp_path, capsys):
     results, manifest = TARGETS / "localstripe" / "results.json", TARGETS / "localstripe" / "known-failures.yaml"
     assert commands.main(["gate", str(results), "--expect-failures", str(manifest)]) == 0
@@ -145,6 +146,7 @@ def test_localstripe_results_pass_their_manifest_and_fail_naming_any_line_remove
     assert set(gate["unlisted"]) == {item for item, key in listed_by.items() if key == removed}
 
 
+@pytest.mark.slow
 def test_a_live_run_passes_with_the_suggested_manifest_and_fails_naming_what_is_unlisted(tmp_path):
     """Against a target that implements nothing: suggest, complete, then remove one line.
 

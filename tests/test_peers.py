@@ -26,6 +26,7 @@ CHECKOUT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize("as_json", [True, False], ids=["json-404", "text-404"])
+@pytest.mark.slow
 def test_a_target_with_nothing_implemented_gives_a_clean_report_of_unsupported_endpoints_in_seconds(tmp_path, as_json):
     # By the one rule (outcomes.is_missing_endpoint): Stripe's "Unrecognized request URL", or no envelope
     with not_found(as_json, wording="Unrecognized request URL") as target:
@@ -78,6 +79,7 @@ def _profile(tmp_path, command, name="standin", **extra) -> Path:
 SERVE = (sys.executable, "-m", "conformance.cli", "serve", "--port", "{port}", "--log-level", "warning")
 
 
+@pytest.mark.slow
 def test_run_target_starts_the_profiles_program_runs_with_its_settings_and_stops_it(tmp_path):
     """A profile that starts the bundled server stands in for a peer program."""
     profile = _profile(tmp_path, SERVE, version="9.9")

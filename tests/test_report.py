@@ -77,6 +77,7 @@ def valid_results(path) -> dict:
     return data
 
 
+@pytest.mark.slow
 def test_the_report_directory_holds_the_three_files_and_the_results_say_what_ran(reference_run):
     out, results = reference_run
     assert {path.name for path in out.iterdir()} >= {"results.json", "report.md", "report.html"}
@@ -100,6 +101,7 @@ def test_the_report_directory_holds_the_three_files_and_the_results_say_what_ran
     assert isinstance(results["seed"], int)  # the stateful fuzz check ran: its seed replays it
 
 
+@pytest.mark.slow
 def test_the_html_report_is_a_compliance_matrix_with_no_external_assets(reference_run):
     out, results = reference_run
     text = (out / "report.html").read_text()
@@ -118,6 +120,7 @@ def test_the_html_report_is_a_compliance_matrix_with_no_external_assets(referenc
     assert page.all("span", **{"class": "o-passed"})
 
 
+@pytest.mark.slow
 def test_the_markdown_report_has_the_endpoint_table(reference_run):
     out, results = reference_run
     text = (out / "report.md").read_text()
@@ -127,6 +130,7 @@ def test_the_markdown_report_has_the_endpoint_table(reference_run):
         assert f"| {group} | 100% |" in text
 
 
+@pytest.mark.slow
 def test_junit_names_each_scenario_by_id_in_its_endpoint_class_with_features_and_source(reference_run):
     out, _ = reference_run
     cases = {case.get("name"): case for case in ElementTree.parse(out / "junit.xml").iter("testcase")}
@@ -340,6 +344,7 @@ def test_items_are_read_by_the_verdict_they_record_and_others_by_pytests_outcome
     assert suite.get("errors") == "2", "harness errors are JUnit errors"
 
 
+@pytest.mark.slow
 def test_the_run_ends_with_one_summary_of_figures_outcomes_and_where_the_reports_are(reference_run):
     out, results = reference_run
     printed = (out.parent / "stdout.txt").read_text()
@@ -350,6 +355,7 @@ def test_the_run_ends_with_one_summary_of_figures_outcomes_and_where_the_reports
     assert f"report: {out / 'report.html'}" in summary
 
 
+@pytest.mark.slow
 def test_the_seed_is_printed_and_stored_under_xdist(tmp_path):
     result = run_suite("-n", "2", "--seed", "5", "--fuzz-examples", "2", "-k", "test_stateful_sequences or pi-capture",
                        "--report", str(tmp_path), "-q", timeout=300)

@@ -34,6 +34,7 @@ def hostile_directory(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("command", [["-m", "conformance.cli"], ["-c", "from conformance.cli import main; main()"]],
                          ids=["python-m", "entry-point"])
+@pytest.mark.slow
 def test_run_ignores_the_conftest_and_ini_files_of_the_directory_it_starts_in(hostile_directory, command):
     result = subprocess.run([sys.executable, *command, "run", "-q", "--no-fuzz", "-k", "retrieve"],
                             cwd=hostile_directory, capture_output=True, text=True, timeout=120)

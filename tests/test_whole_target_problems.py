@@ -39,6 +39,7 @@ def test_a_refused_key_stops_the_run_at_the_probe(reference_server):
     assert "refuses the API key sk_live_" in one_line(result) and "--api-key" in one_line(result)
 
 
+@pytest.mark.slow
 def test_the_fuzz_requests_carry_the_runs_key(reference_server):
     """Every generated request goes out with --api-key: a target that checks keys refuses none."""
     with key_checking(reference_server.base_url) as target:
@@ -66,6 +67,7 @@ def test_a_base_url_mistake_gets_one_line_saying_what_to_change(reference_server
     assert hint in one_line(result)
 
 
+@pytest.mark.slow
 def test_a_target_that_dies_mid_run_stops_it_naming_the_scenario(reference_server):
     """After a few requests every connection is dropped unanswered, as when the target is killed."""
     served = []
@@ -85,6 +87,7 @@ def test_a_target_that_dies_mid_run_stops_it_naming_the_scenario(reference_serve
     assert result.stdout.count("HARNESS ERROR") <= 3  # stopped early: not one error per scenario
 
 
+@pytest.mark.slow
 def test_an_endpoint_that_timed_out_is_not_waited_on_again(reference_server):
     release = threading.Event()
     searches = []

@@ -1,6 +1,7 @@
 """What schemathesis loads for this suite (``hooks = "conformance.fuzz.hooks"`` in schemathesis.toml).
 
-Importing it registers Stripe's form encoding for generated bodies, the suite's checks, and the
+Importing it registers Stripe's form encoding for generated bodies, the suite's checks, the ids of
+existing objects for valid generated requests (``existing``), and the
 one exception to schemathesis's negative-data check, for ``st run`` and the pytest suite alike.
 """
 
@@ -8,7 +9,7 @@ from typing import Any
 
 import schemathesis
 
-from conformance.fuzz import checks, serializer  # noqa: F401  (registered on import)
+from conformance.fuzz import checks, existing, serializer  # noqa: F401  (registered on import)
 
 
 @schemathesis.hook

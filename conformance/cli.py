@@ -11,7 +11,7 @@ import signal
 import sys
 from pathlib import Path
 
-from conformance import __version__, options, selection
+from conformance import __version__, options, real_stripe, selection
 
 USAGE_ERROR = 4
 TARGET_UNUSABLE = 2
@@ -115,6 +115,9 @@ def run_suite(args: argparse.Namespace, extra: list[str]) -> int:
         base_url, timeout = given(args, "--base-url"), given(args, "--target-timeout")
         selection.check(given(args, "--features"), given(args, "--skip-features"))
         secret = given(args, "--api-key")
+        refused = real_stripe.refusal(secret, given(args, "--publishable-key"), given(args, "--other-api-key"))
+        if refused:  # before anything is sent, and with no override
+            raise ValueError(refused)
     except (ValueError, selection.UnknownFeature) as exc:
         print(f"stripe-conformance: {exc}", file=sys.stderr)
         return USAGE_ERROR
@@ -175,6 +178,7 @@ def pytest_arguments(args: argparse.Namespace, server, extra: list[str]) -> list
         values["--base-url"] = server.base_url
         values["--api-key"] = values["--api-key"] or DEFAULT_SECRET_KEY
         values["--other-api-key"] = values["--other-api-key"] or DEFAULT_OTHER_SECRET_KEY
+        values["--no-cleanup"] = True  # the server is stopped with everything in it
     for flag, value in values.items():
         if value is True:
             arguments.append(flag)

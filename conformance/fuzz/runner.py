@@ -75,7 +75,8 @@ def validate(case: Any, response: Any, sent_by: dict | None = None, **transport:
 def _call(case: Any, target: Any, where: str) -> Any:
     document.with_key(case, target.keys.secret)
     try:
-        return case.call(base_url=target.base_url, timeout=target.timeout)
+        # the run's transport: Stripe-Version, the rate ceiling, 429s retried, the recording
+        return case.call(base_url=target.base_url, session=target.client().session, timeout=target.timeout)
     except requests.Timeout as exc:
         error: HarnessError = TargetTimeout(f"no answer from {where} within {target.timeout:g} s")
     except requests.RequestException as exc:

@@ -52,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
         return serve_main(extra, prog="stripe-conformance serve")
     if extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.command == "judge":
+        from conformance import judge
+
+        return judge.main(args.har, args.verbose)
     from conformance.reporting import commands as reporting
 
     if args.command in reporting.USER_COMMANDS:
@@ -76,6 +80,10 @@ def build_parser() -> Parser:
     for flag in ("--features", "--skip-features"):
         listing.add_argument(flag, metavar="A,B", help=options.BY_FLAG[flag].help)
     listing.add_argument("--features-list", action="store_true", help="list the feature tags, with their counts")
+    judging = commands.add_parser("judge", help="judge a recorded run (run --record FILE.har) again, offline, by "
+                                  "the current scenarios; exit 1 if a scenario fails, stale recordings are not failures")
+    judging.add_argument("har", metavar="FILE.har")
+    judging.add_argument("-v", "--verbose", action="store_true", help="name the scenarios that pass too")
     for name, help_text in SCENARIO_COMMANDS.items():  # their options belong to conformance.check
         commands.add_parser(name, add_help=False, help=help_text)
     from conformance.reporting import commands as reporting  # gate, suggest, check-manifest: stored results

@@ -139,7 +139,7 @@ def run_suite(args: argparse.Namespace, extra: list[str]) -> int:
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         if base_url:
-            reason = probe(base_url, secret, timeout=min(5.0, timeout))
+            reason = probe(base_url, secret, timeout=min(5.0, timeout), version=given(args, "--stripe-version"))
             if reason:
                 print(f"stripe-conformance: cannot use target {base_url}: {reason}", file=sys.stderr)
                 return TARGET_UNUSABLE

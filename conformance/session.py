@@ -36,6 +36,7 @@ class TargetSession:
     poll_timeout: float | None = None
     cleanup: bool = True  # cancel what the run left open (never on the bundled server the session starts)
     record: str | None = None  # --record FILE.har
+    lacks: tuple[str, ...] = ()  # account capabilities the target is known to lack (a fresh Stripe test account)
     rundir: RunDir | None = None  # shared by the run's processes; set by the plugin
     tracker: cleaning.Tracker = field(default_factory=cleaning.Tracker)
     recorder: recording.Recorder | None = None
@@ -66,7 +67,7 @@ class TargetSession:
                    max_rps=given_rps if given_rps is not None else settings.max_rps,
                    poll_timeout=given_poll if given_poll is not None else settings.poll_timeout,
                    cleanup=not options.value(config, "--no-cleanup"), record=record,
-                   recorder=recording.Recorder() if record else None)
+                   recorder=recording.Recorder() if record else None, lacks=settings.lacks)
 
     def client(self) -> Client:
         if self._client is None:

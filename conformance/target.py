@@ -48,8 +48,8 @@ class Keys:
 
     @classmethod
     def derive(cls, secret: str, publishable: str | None = None, other_secret: str | None = None) -> "Keys":
-        """Fill in a publishable key by the test-key convention ``sk_test_X`` -> ``pk_test_X``."""
-        if publishable is None and secret.startswith("sk_"):
+        """Fill in a publishable key by the test-key convention ``sk_test_X`` (or ``rk_test_X``) -> ``pk_test_X``."""
+        if publishable is None and secret.startswith(("sk_", "rk_")):
             publishable = "pk_" + secret[3:]
         return cls(secret, publishable or "", other_secret)
 
@@ -198,13 +198,15 @@ def _reason(exc: Exception) -> str:
     return text.splitlines()[0][:200] if text else exc.__class__.__name__
 
 
-def probe(base_url: str, secret_key: str | None = None, timeout: float = 5.0) -> str | None:
+def probe(base_url: str, secret_key: str | None = None, timeout: float = 5.0, version: str | None = None) -> str | None:
     """Why ``base_url`` cannot serve as a target, in one line, or None when it can."""
     mistake = url_mistake(base_url)
     if mistake:
         return mistake
     url = base_url.rstrip("/") + "/v1/payment_intents?limit=1"
     headers = {"Authorization": f"Bearer {secret_key}"} if secret_key else {}
+    if version:
+        headers["Stripe-Version"] = version
     try:
         response = requests.get(url, headers=headers, timeout=timeout, allow_redirects=False)
     except requests.Timeout:

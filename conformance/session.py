@@ -101,6 +101,9 @@ class TargetSession:
         if self.recorder is not None:
             self.rundir.write_part("har", process, self.recorder.part())
 
+    def version_headers(self) -> dict[str, str]:
+        return {"Stripe-Version": self.stripe_version} if self.stripe_version else {}
+
     def traffic(self) -> dict[str, int]:
         """Every process's counts (requests, 429s, retries, cleanup), once their parts are written."""
         return self.rundir.counts() if self.rundir is not None else {}

@@ -21,7 +21,8 @@ MAX_STEPS = 8
 def run(schema: Any, target: Any, options: FuzzOptions) -> None:
     """Run ``options.examples`` sequences against the session's target, over the operations it implements."""
     supported = schema.exclude(func=lambda ctx: runner.endpoint(ctx.operation) in target.unsupported)
-    machine = _machine(supported.as_state_machine(), target.base_url, target.client().session)
+    machine = _machine(supported.as_state_machine(), target.base_url, target.client().session,
+                       target.version_headers())
     machine._hypothesis_internal_use_seed = options.seed  # what hypothesis.seed() sets; honoured by state machines
     machine.run(settings=hypothesis.settings(
         max_examples=max(options.examples, 1), stateful_step_count=MAX_STEPS, deadline=None, database=None,
@@ -29,10 +30,11 @@ def run(schema: Any, target: Any, options: FuzzOptions) -> None:
     ))
 
 
-def _machine(base: type, base_url: str, session: Any) -> type:
+def _machine(base: type, base_url: str, session: Any, headers: dict[str, str]) -> type:
     class Sequence(base):  # type: ignore[misc, valid-type]
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:
-            return {**super().get_call_kwargs(case), "base_url": base_url, "session": session}
+            # the session paces, retries and records; schemathesis's auth probes drop it but keep the headers
+            return {**super().get_call_kwargs(case), "base_url": base_url, "session": session, "headers": headers}
 
         def setup(self) -> None:
             super().setup()

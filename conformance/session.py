@@ -94,10 +94,10 @@ class TargetSession:
         """At the end of this process's part of the run: clean up, then leave counts and recording for the controller."""
         if self._client is None or self.rundir is None:
             return
-        counts = dict(self._client.session.counts)
+        counts = {}
         if self.cleanup:
-            counts.update(cleaning.cancel_left_open(self.tracker, self._client.session, self.base_url, self.timeout))
-        self.rundir.write_part("counts", process, counts)
+            counts = cleaning.cancel_left_open(self.tracker, self._client.session, self.base_url, self.timeout)
+        self.rundir.write_part("counts", process, {**self._client.session.counts, **counts})  # the cleanup's included
         if self.recorder is not None:
             self.rundir.write_part("har", process, self.recorder.part())
 

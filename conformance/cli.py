@@ -11,7 +11,7 @@ import signal
 import sys
 from pathlib import Path
 
-from conformance import __version__, options, selection
+from conformance import __version__, options, real_stripe, selection
 
 USAGE_ERROR = 4
 TARGET_UNUSABLE = 2
@@ -56,6 +56,10 @@ def main(argv: list[str] | None = None) -> int:
         return serve_main(extra, prog="stripe-conformance serve")
     if extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.command == "judge":
+        from conformance import judge
+
+        return judge.main(args.har, args.verbose)
     from conformance.reporting import commands as reporting
 
     if args.command in reporting.USER_COMMANDS:
@@ -84,6 +88,10 @@ def build_parser() -> Parser:
     for flag in ("--features", "--skip-features"):
         listing.add_argument(flag, metavar="A,B", help=options.BY_FLAG[flag].help)
     listing.add_argument("--features-list", action="store_true", help="list the feature tags, with their counts")
+    judging = commands.add_parser("judge", help="judge a recorded run (run --record FILE.har) again, offline, by "
+                                  "the current scenarios; exit 1 if a scenario fails, stale recordings are not failures")
+    judging.add_argument("har", metavar="FILE.har")
+    judging.add_argument("-v", "--verbose", action="store_true", help="name the scenarios that pass too")
     for name, help_text in SCENARIO_COMMANDS.items():  # their options belong to conformance.check
         commands.add_parser(name, add_help=False, help=help_text)
     from conformance.reporting import commands as reporting  # gate, suggest, check-manifest: stored results
@@ -129,6 +137,9 @@ def run_suite(args: argparse.Namespace, extra: list[str]) -> int:
         base_url, timeout = given(args, "--base-url"), given(args, "--target-timeout")
         selection.check(given(args, "--features"), given(args, "--skip-features"))
         secret = given(args, "--api-key")
+        refused = real_stripe.refusal(secret, given(args, "--publishable-key"), given(args, "--other-api-key"))
+        if refused:  # before anything is sent, and with no override
+            raise ValueError(refused)
     except (ValueError, selection.UnknownFeature) as exc:  # a bad profile is a ValueError too
         print(f"stripe-conformance: {exc}", file=sys.stderr)
         return USAGE_ERROR
@@ -154,7 +165,7 @@ def run_suite(args: argparse.Namespace, extra: list[str]) -> int:
             if runner.state_kept(server.base_url, secret) is False:
                 print(f"stripe-conformance: {profile.label}: {runner.STATE_NOT_KEPT}", file=sys.stderr)
         elif base_url:
-            reason = probe(base_url, secret, timeout=min(5.0, timeout))
+            reason = probe(base_url, secret, timeout=min(5.0, timeout), version=given(args, "--stripe-version"))
             if reason:
                 print(f"stripe-conformance: cannot use target {base_url}: {reason}", file=sys.stderr)
                 return TARGET_UNUSABLE
@@ -221,6 +232,7 @@ def pytest_arguments(args: argparse.Namespace, server, extra: list[str]) -> list
         values["--base-url"] = server.base_url
         values["--api-key"] = values["--api-key"] or DEFAULT_SECRET_KEY
         values["--other-api-key"] = values["--other-api-key"] or DEFAULT_OTHER_SECRET_KEY
+        values["--no-cleanup"] = True  # the server is stopped with everything in it
     for flag, value in values.items():
         if value is True:
             arguments.append(flag)

@@ -125,10 +125,9 @@ def _statuses(statuses: list[int]) -> str:
 
 def _perform(scenario: Scenario, step: Step, client: Client, record: Run, answered: set[str]) -> Exchange:
     retry = step.retry or {}
-    wait = retry.get("timeout", 0)
-    if client.max_poll is not None:  # the run's limit (a stateless target never shows what is polled for)
-        wait = min(wait, client.max_poll)
-    deadline = time.monotonic() + wait
+    # --poll-timeout (raised against real Stripe) replaces the step's own wait for eventual consistency
+    timeout = client.poll_timeout if retry and client.poll_timeout is not None else retry.get("timeout", 0)
+    deadline = time.monotonic() + timeout
     while True:
         exchange = _send(step, client, record.variables)
         record.exchanges.append(exchange)
@@ -143,9 +142,9 @@ def _perform(scenario: Scenario, step: Step, client: Client, record: Run, answer
         if not problems:
             return exchange
         # Waiting is for data that has yet to appear (search); an error status will not turn into it.
-        if time.monotonic() >= deadline or exchange.status >= 400 > max(_expected_statuses(step)):
+        if not client.keep_polling(deadline) or exchange.status >= 400 > max(_expected_statuses(step)):
             break
-        time.sleep(retry.get("interval", 1.0))
+        client.pause(retry.get("interval", 1.0))
     raise ScenarioFailure(scenario, step, exchange, problems, record.warnings)
 
 
@@ -160,7 +159,7 @@ def _send(step: Step, client: Client, variables: dict[str, Any]) -> Exchange:
     try:
         return client.send(step.method, substitute(step.path, variables), form=substitute(step.form, variables),
                            query=substitute(step.query, variables), headers=substitute(step.headers, variables),
-                           key=key)
+                           key=key, step=step.name)
     except HarnessError as error:
         error.endpoint = step.endpoint
         raise

@@ -13,6 +13,8 @@ import os
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from conformance import real_stripe
+
 GROUPS = {
     "target": "the target",
     "selection": "what runs",
@@ -65,9 +67,17 @@ OPTIONS: tuple[Option, ...] = (
            "target", metavar="KEY"),
     Option("--target-timeout", "STRIPE_CONFORMANCE_TIMEOUT", "seconds to wait for each answer", "target",
            default=10.0, type=float, metavar="S", aliases=("--timeout",)),
-    Option("--max-poll", "STRIPE_CONFORMANCE_MAX_POLL",
-           "at most this many seconds a step waits for data to appear (search); a stateless target never shows it "
-           "(default: each scenario's own wait)", "target", type=float, metavar="S", dest="max_poll"),
+    Option("--stripe-version", "STRIPE_VERSION", "the Stripe-Version every request carries", "target",
+           default=real_stripe.API_VERSION, metavar="VERSION", dest="stripe_version"),
+    Option("--max-rps", "STRIPE_CONFORMANCE_MAX_RPS",
+           f"at most N requests per second, across every -n worker (api.stripe.com: {real_stripe.MAX_RPS:g})",
+           "target", type=float, metavar="N", dest="max_rps"),
+    Option("--poll-timeout", "STRIPE_CONFORMANCE_POLL_TIMEOUT",
+           f"seconds a search poll waits for its match, instead of each scenario's own (api.stripe.com: "
+           f"{real_stripe.POLL_TIMEOUT:g})", "target", type=float, metavar="S", dest="poll_timeout"),
+    Option("--no-cleanup", "STRIPE_CONFORMANCE_NO_CLEANUP",
+           "keep what the run left open on a target you gave (else its open PaymentIntents and SetupIntents "
+           "are canceled at the end)", "target", default=False, switch=True, dest="no_cleanup"),
     Option("--features", "STRIPE_CONFORMANCE_FEATURES",
            "only scenarios with one of these comma-separated feature tags (`fuzz`: the fuzz checks)", "selection",
            metavar="A,B"),
@@ -97,6 +107,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("--strict-should", "STRIPE_CONFORMANCE_STRICT_SHOULD",
            "a missed SHOULD (passed with warnings) fails the run", "reports", default=False, switch=True,
            dest="strict_should"),
+    Option("--record", "STRIPE_CONFORMANCE_RECORD",
+           "write every exchange of the run to FILE as a HAR 1.2 file, keys and client secrets redacted "
+           "(stripe-conformance judge FILE re-judges it)", "reports", metavar="FILE.har", dest="record"),
     Option("--target-name", "STRIPE_CONFORMANCE_TARGET_NAME", "the target's name in reports (default: its base URL)",
            "reports", metavar="NAME", dest="conformance_target_name"),
 )

@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from conformance import engine, options, outcomes, selection
+from conformance import engine, options, outcomes, recording, selection
+from conformance.rundir import RunDir, new_id
 from conformance.scenario import Scenario, load_all
 from conformance.session import TargetSession
 from conformance.target import HarnessError, probe
@@ -102,19 +103,48 @@ class SuitePlugin:
             target = TargetSession.from_config(config)
         except (selection.UnknownFeature, ValueError) as exc:
             raise pytest.UsageError(str(exc)) from exc
+        self.worker = getattr(config, "workerinput", None)
+        target.rundir = RunDir(self.worker["stripe_conformance_run"] if self.worker else new_id())
         config.stash[TARGET] = target
         config.addinivalue_line("markers", "scenario: a documented-behaviour scenario from scenarios/")
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        """pytest-xdist: every worker shares the controller's run directory (rate ceiling, counts, recording)."""
+        node.workerinput["stripe_conformance_run"] = self.config.stash[TARGET].rundir.run_id
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item):
+        recorder = self.config.stash[TARGET].recorder
+        if recorder is None:
+            return (yield)
+        recorder.begin(item.scenario.id if isinstance(item, ScenarioItem) else item.nodeid)
+        try:
+            return (yield)
+        finally:
+            record = getattr(item, "record", None)
+            recorder.end(record.variables if record is not None else None)
+
+    @pytest.hookimpl(tryfirst=True)  # before the reports, which count the cleanup
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        target = session.config.stash[TARGET]
+        target.finish(self.worker["workerid"] if self.worker else "main")
+        if target.record and not self.worker:
+            recording.merge(target.rundir.parts("har"), target.record, target.stripe_version)
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         target = session.config.stash[TARGET]
         if target.base_url and not hasattr(session.config, "workerinput"):
             reason = probe(target.base_url, target.keys.secret if target.keys else None,
-                           timeout=min(5.0, target.timeout))
+                           timeout=min(5.0, target.timeout), version=target.stripe_version)
             if reason:
                 pytest.exit(f"stripe-conformance: cannot use target {target.base_url}: {reason}", returncode=2)
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
-        config.stash[TARGET].close()
+        target = config.stash[TARGET]
+        target.close()
+        if not self.worker:
+            target.rundir.remove()
 
     def pytest_collect_file(self, file_path: Path, parent: pytest.Collector):
         if file_path.name == ANCHOR and file_path.parent.name == "suite":
@@ -165,9 +195,12 @@ class ScenarioItem(pytest.Item):
 
     def runtest(self) -> None:
         target = self.config.stash[TARGET]
-        lacking = sorted(set(self.scenario.requires) & selection.tags(options.value(self.config, "--lacks")))
+        declared = selection.tags(options.value(self.config, "--lacks"))
+        lacking = sorted(set(self.scenario.requires) & (declared | set(target.lacks)))
         if lacking:
-            reason = f"needs the account capability {', '.join(lacking)}, which the run declared lacking (--lacks)"
+            why = "the run declared lacking (--lacks)" if declared.issuperset(lacking) else \
+                "a Stripe test account lacks until Stripe enables it (conformance/real_stripe.py)"
+            reason = f"needs the account capability {', '.join(lacking)}, which {why}"
             outcomes.set_verdict(self, outcomes.ItemVerdict(outcomes.Verdict.NOT_APPLICABLE, detail=reason))
             pytest.skip(reason)
         self.record = engine.Run(self.scenario)

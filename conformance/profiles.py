@@ -103,7 +103,8 @@ class Profile:
             "--publishable-key": self.key("publishable"), "--target-name": self.label,
             "--lacks": ",".join(self.lacks) or None, "--skip-features": ",".join(self.skip_features) or None,
             "--seed": self.seed, "--fuzz-examples": self.fuzz_examples,
-            "--max-poll": self.limit("max_poll"), "--target-timeout": self.limit("timeout"),
+            "--poll-timeout": self.limit("poll_timeout"), "--target-timeout": self.limit("timeout"),
+            "--stripe-version": self.data.get("api_version"), "--max-rps": self.limit("max_rps"),
             "--expect-failures": shown(self.manifest) if self.manifest.is_file() else None,
         }
         return {flag: value for flag, value in values.items() if value is not None}

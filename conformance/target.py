@@ -8,6 +8,7 @@ measures, the second means the measurement could not be made.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 import requests
 
 from conformance import outcomes, wire
+from conformance.transport import Transport
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -34,6 +36,10 @@ class ConnectionFailed(HarnessError):
     """No exchange at all (refused, reset): a few in a row mean the target is gone."""
 
 
+class RateLimited(HarnessError):
+    """Still 429 after every retry the transport allows: the request was never processed."""
+
+
 @dataclass(frozen=True)
 class Keys:
     secret: str
@@ -42,8 +48,8 @@ class Keys:
 
     @classmethod
     def derive(cls, secret: str, publishable: str | None = None, other_secret: str | None = None) -> "Keys":
-        """Fill in a publishable key by the test-key convention ``sk_test_X`` -> ``pk_test_X``."""
-        if publishable is None and secret.startswith("sk_"):
+        """Fill in a publishable key by the test-key convention ``sk_test_X`` (or ``rk_test_X``) -> ``pk_test_X``."""
+        if publishable is None and secret.startswith(("sk_", "rk_")):
             publishable = "pk_" + secret[3:]
         return cls(secret, publishable or "", other_secret)
 
@@ -86,15 +92,19 @@ class Exchange:
                 "status": self.status, "response": self.body if self.body is not None else self.response_text[:4000]}
 
 
+BARE = "(bare request: is the endpoint missing?)"  # the step name of endpoint_missing's confirmation
+
+
 class Client:
     """Sends Stripe-form requests to one base URL."""
 
-    def __init__(self, base_url: str, keys: Keys, timeout: float = DEFAULT_TIMEOUT):
+    def __init__(self, base_url: str, keys: Keys, timeout: float = DEFAULT_TIMEOUT, session: Transport | None = None,
+                 poll_timeout: float | None = None):
         self.base_url = base_url.rstrip("/")
         self.keys = keys
         self.timeout = timeout
-        self.max_poll: float | None = None  # at most this many seconds a step polls for data to appear
-        self.session = requests.Session()
+        self.session = session or Transport()
+        self.poll_timeout = poll_timeout  # None: each polling step's own timeout
 
     def send(
         self,
@@ -105,8 +115,12 @@ class Client:
         query: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         key: str | None = "",
+        step: str | None = None,
     ) -> Exchange:
-        """Send one request; ``key`` is an API key, ``None`` for none, ``""`` for the secret key."""
+        """Send one request; ``key`` is an API key, ``None`` for none, ``""`` for the secret key.
+
+        ``step`` names the scenario step it belongs to, for a recording of the run.
+        """
         url = self.base_url + path
         if query:
             url += "?" + wire.encode(query)
@@ -116,6 +130,7 @@ class Client:
         if api_key is not None:
             sent["Authorization"] = f"Bearer {api_key}"
         exchange = Exchange(method.upper(), url, body, sent)
+        self.session.step = step
         try:
             response = self.session.request(method, url, data=body.encode() if body else None, headers=sent,
                                             timeout=self.timeout, allow_redirects=False)
@@ -124,6 +139,9 @@ class Client:
         except requests.RequestException as exc:
             raise ConnectionFailed(f"request to {url} failed: {_reason(exc)}") from exc
         exchange.status = response.status_code
+        if response.status_code == 429:
+            raise RateLimited(f"{method.upper()} {path} was still rate limited (429) after "
+                              f"{self.session.max_retries} retries")
         exchange.response_headers = dict(response.headers)
         exchange.response_text = response.text
         exchange.elapsed_ms = response.elapsed.total_seconds() * 1000
@@ -146,10 +164,17 @@ class Client:
             return False
         key = exchange.request_headers.get("Authorization", "").removeprefix("Bearer ") or None
         try:
-            bare = self.send(exchange.method, urlsplit(exchange.url).path, key=key)
+            bare = self.send(exchange.method, urlsplit(exchange.url).path, key=key, step=BARE)
         except HarnessError:
             return True
         return bare.status == exchange.status
+
+    def keep_polling(self, deadline: float) -> bool:
+        """Whether a polling step may ask again (a replayed run answers from its recording instead)."""
+        return time.monotonic() < deadline
+
+    def pause(self, seconds: float) -> None:
+        time.sleep(seconds)
 
     def close(self) -> None:
         self.session.close()
@@ -173,13 +198,15 @@ def _reason(exc: Exception) -> str:
     return text.splitlines()[0][:200] if text else exc.__class__.__name__
 
 
-def probe(base_url: str, secret_key: str | None = None, timeout: float = 5.0) -> str | None:
+def probe(base_url: str, secret_key: str | None = None, timeout: float = 5.0, version: str | None = None) -> str | None:
     """Why ``base_url`` cannot serve as a target, in one line, or None when it can."""
     mistake = url_mistake(base_url)
     if mistake:
         return mistake
     url = base_url.rstrip("/") + "/v1/payment_intents?limit=1"
     headers = {"Authorization": f"Bearer {secret_key}"} if secret_key else {}
+    if version:
+        headers["Stripe-Version"] = version
     try:
         response = requests.get(url, headers=headers, timeout=timeout, allow_redirects=False)
     except requests.Timeout:

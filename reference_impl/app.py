@@ -17,7 +17,7 @@ from typing import Any, Awaitable, Callable
 import orjson
 
 from conformance.wire import WireError, decode
-from reference_impl import admin, auth, errors, ids, idempotency, request_log
+from reference_impl import admin, auth, errors, ids, idempotency, request_log, versions
 from reference_impl.context import Context
 from reference_impl.resources import ROUTES
 from reference_impl.routing import Router
@@ -137,18 +137,22 @@ class ReferenceApp:
         request_id = ids.new_id("req")
         found = self.router.find(scope["method"], scope["path"])
         request = Request.from_scope(scope, receive, found[1] if found else {})
+        version = versions.DEFAULT
         try:
+            version = versions.answered(request.headers.get("stripe-version"))
             if found is None:
                 answer = self._unrouted(request)
             else:
                 answer = await _answer(self.store, found[0], request, request_id)
+        except errors.StripeError as exc:  # a malformed Stripe-Version: refused before anything is read
+            answer = _error_answer(exc)
         except ClientDisconnect:
             answer = _error_answer(errors.StripeError(400, "The client closed the connection mid-request."))
         except Exception:  # noqa: BLE001 - the last line of defence: a bug answers 500, never a dropped connection
             answer = _bug_answer(request, request_id)
         if not answer.quiet:
             self._log(request, answer, request_id, started)
-        await _send(send, answer, request_id)
+        await _send(send, answer, request_id, version)
 
     def _unrouted(self, request: Request) -> Answer:
         """The server's own endpoints (:mod:`reference_impl.admin`), or Stripe's 404."""
@@ -225,9 +229,9 @@ def _run(handler: Handler, ctx: Context, request: Request, request_id: str) -> A
         return _bug_answer(request, request_id)
 
 
-async def _send(send: Send, answer: Answer, request_id: str) -> None:
+async def _send(send: Send, answer: Answer, request_id: str, version: str) -> None:
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(answer.body)).encode()),
-               (b"request-id", request_id.encode())]
+               (b"request-id", request_id.encode()), (b"stripe-version", version.encode("latin-1"))]
     if answer.replay_of:
         headers += [(b"idempotent-replayed", b"true"), (b"original-request", answer.replay_of.encode())]
     await send({"type": "http.response.start", "status": answer.status, "headers": headers})

@@ -13,6 +13,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
 from urllib.parse import parse_qsl
@@ -33,6 +34,10 @@ class StandIn:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                self.rfile = _Unlimited(self.rfile)  # fuzzed URLs exceed http.server's 64 KiB request line
 
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
@@ -66,6 +71,19 @@ class StandIn:
     def __exit__(self, *exc_info) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class _Unlimited:
+    """A request stream whose lines have no length limit: the target behind, not the stand-in, judges them."""
+
+    def __init__(self, raw) -> None:
+        self.raw = raw
+
+    def readline(self, limit: int = -1) -> bytes:
+        return self.raw.readline()
+
+    def __getattr__(self, name: str):
+        return getattr(self.raw, name)
 
 
 def _json(status: int, body: dict) -> tuple[int, dict[str, str], bytes]:
@@ -103,9 +121,9 @@ def breaking(upstream: str, rule: Rule) -> StandIn:
     return StandIn(answer)
 
 
-def run_suite(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+def run_suite(*args: str, timeout: float = 300, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "conformance.cli", "run", *args], capture_output=True, text=True,
-                          timeout=timeout)
+                          timeout=timeout, env=env)
 
 
 def forwarding(upstream: str, rewrite: Callable[[int, dict[str, str], bytes], tuple[int, dict[str, str], bytes]]
@@ -120,3 +138,41 @@ def forwarding(upstream: str, rewrite: Callable[[int, dict[str, str], bytes], tu
         return rewrite(response.status_code, returned, response.content)
 
     return answer
+
+
+class Seen:
+    """What a proxy stand-in saw: each request's method, path, headers and time, in order."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, str, dict[str, str], float]] = []
+        self.lock = threading.Lock()
+
+    def add(self, method: str, path: str, headers: dict[str, str]) -> int:
+        with self.lock:
+            self.requests.append((method, path, headers, time.time()))
+            return len(self.requests)
+
+
+def proxy(upstream: str, seen: Seen, rate_limit_every: int = 0, should_retry: str | None = None) -> StandIn:
+    """A proxy to ``upstream`` that notes every request and answers one in ``rate_limit_every`` with 429.
+
+    The 429 is Stripe's: its error envelope (``rate_limit``), ``Retry-After: 0`` and, when given,
+    ``Stripe-Should-Retry``. As an HTTP proxy (``HTTP_PROXY``) it also takes absolute URLs,
+    so a base URL of ``http://api.stripe.com`` reaches ``upstream`` through it.
+    """
+    forward = forwarding(upstream, lambda status, headers, body: (status, headers, body))
+
+    def answer(method, path, body, headers):
+        path = "/" + path.split("://", 1)[1].split("/", 1)[1] if "://" in path else path
+        number = seen.add(method, path, headers)
+        if rate_limit_every and number % rate_limit_every == 0:
+            status, returned, payload = _json(429, {"error": {
+                "type": "invalid_request_error", "code": "rate_limit",
+                "message": "Too many requests hit the API too quickly."}})
+            returned["Retry-After"] = "0"
+            if should_retry is not None:
+                returned["Stripe-Should-Retry"] = should_retry
+            return status, returned, payload
+        return forward(method, path, body, headers)
+
+    return StandIn(answer)

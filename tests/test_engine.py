@@ -85,16 +85,16 @@ def test_retry_stops_at_an_error_status_the_step_does_not_expect(client):
 
 
 def test_the_runs_polling_limit_bounds_a_steps_wait(client):
-    """A stateless target never shows what is polled for: --max-poll caps the scenario's own wait."""
+    """A stateless target never shows what is polled for: --poll-timeout replaces the scenario's own wait."""
     step = {"request": {"method": "GET", "path": "/v1/payment_intents/{pi}"},
             "expect": {"status": 200, "body": {"status": "succeeded"}}, "retry": {"timeout": 60, "interval": 0.1}}
     record = engine.Run(scenario([CREATE, step]))
-    client.max_poll = 0.3
+    client.poll_timeout = 0.3
     try:
         with pytest.raises(engine.ScenarioFailure):
             engine.run(record.scenario, client, record)
     finally:
-        client.max_poll = None
+        client.poll_timeout = None
     assert 1 + 3 <= len(record.exchanges) <= 1 + 5
 
 

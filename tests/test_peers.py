@@ -106,7 +106,7 @@ def test_a_profile_program_that_exits_at_once_is_reported_with_its_log(tmp_path)
     ({"keys": None}, "keys"),
     ({"start": None}, "needs either start (a command) or url"),
     ({"colour": "blue"}, "'colour' was unexpected"),
-    ({"limits": {"max_poll": "soon"}}, "limits/max_poll"),
+    ({"limits": {"poll_timeout": "soon"}}, "limits/poll_timeout"),
 ])
 def test_a_bad_profile_is_one_line_and_exit_4(tmp_path, change, problem):
     path = _profile(tmp_path, SERVE)
@@ -173,7 +173,7 @@ def test_against_stripe_mock_the_run_says_once_that_state_is_not_kept_and_does_n
     assert result.stderr.count(runner.STATE_NOT_KEPT) == 1
     results = model.load(tmp_path / "results.json")
     searches = [item for item in results.items if "search" in item.features]
-    # its profile's max_poll (1 s) bounds each scenario's wait (60 s in the scenario files)
+    # its profile's poll_timeout (1 s) bounds each scenario's wait (60 s in the scenario files)
     assert searches and max(item.duration for item in searches) < 15
 
 

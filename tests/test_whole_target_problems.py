@@ -34,9 +34,9 @@ def one_line(result) -> str:
 
 def test_a_refused_key_stops_the_run_at_the_probe(reference_server):
     with key_checking(reference_server.base_url) as target:
-        result = run_suite("--base-url", target.base_url, "--api-key", "sk_live_wrong", timeout=60)
+        result = run_suite("--base-url", target.base_url, "--api-key", "sk_test_wrong", timeout=60)
     assert result.returncode == 2
-    assert "refuses the API key sk_live_" in one_line(result) and "--api-key" in one_line(result)
+    assert "refuses the API key sk_test_" in one_line(result) and "--api-key" in one_line(result)
 
 
 @pytest.mark.slow

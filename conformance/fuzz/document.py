@@ -22,9 +22,10 @@ def document_path() -> Path:
 
 @dataclass
 class KeyHolder:
-    """The run's secret key, known once the target is chosen (after the document is loaded)."""
+    """The run's secret key and transport, known once the target is chosen (after the document is loaded)."""
 
     secret: str | None = None
+    session: Any = None  # conformance.transport.Transport: Stripe-Version, the rate ceiling, 429s, the recording
 
 
 PLACEHOLDER = "sk_test_placeholder_for_the_targets_key"
@@ -57,4 +58,22 @@ def load(options: FuzzOptions, keys: KeyHolder) -> Any:
             case.headers = {**(case.headers or {}), "Authorization": f"Bearer {key}"}
 
     schema.auth(refresh_interval=None)(Bearer)
+    return _through_the_run(schema, keys)
+
+
+def _through_the_run(schema: Any, keys: KeyHolder) -> Any:
+    """Requests schemathesis sends on its own (its auth probes, sent without our session) go through it too.
+
+    Otherwise they would carry no Stripe-Version, escape the rate ceiling, and a 429 answered to
+    an auth probe would read as a missing 401.
+    """
+    from schemathesis.transport.requests import REQUESTS_TRANSPORT, RequestsTransport
+
+    class RunTransport(RequestsTransport):
+        def send(self, case: Any, *, session: Any = None, **kwargs: Any) -> Any:
+            return super().send(case, session=session if session is not None else keys.session, **kwargs)
+
+    transport = RunTransport()
+    transport._serializers = REQUESTS_TRANSPORT._serializers  # the same table: serializers registered later count
+    schema.__class__ = type(schema.__class__.__name__, (schema.__class__,), {"transport": property(lambda _: transport)})
     return schema

@@ -38,7 +38,8 @@ NOT_YET_CAPTURABLE = {"amount": TEST_AMOUNT, "currency": "usd"}
 def run(schema: Any, target: Any, options: FuzzOptions) -> None:
     """Run ``options.examples`` sequences against the session's target, over the operations it implements."""
     supported = schema.exclude(func=lambda ctx: runner.endpoint(ctx.operation) in target.unsupported)
-    machine = _machine(supported.as_state_machine(), supported, target.base_url, target.keys.secret)
+    machine = _machine(supported.as_state_machine(), supported, target.base_url, target.client().session,
+                       target.version_headers(), target.keys.secret)
     machine._hypothesis_internal_use_seed = options.seed  # what hypothesis.seed() sets; honoured by state machines
     machine.run(settings=hypothesis.settings(
         max_examples=max(options.examples, 1), stateful_step_count=MAX_STEPS, deadline=None, database=None,
@@ -54,12 +55,13 @@ def _operation(schema: Any, path: str, method: str) -> Any | None:
         return None
 
 
-def _machine(base: type, schema: Any, base_url: str, secret: str) -> type:
+def _machine(base: type, schema: Any, base_url: str, session: Any, headers: dict[str, str], secret: str) -> type:
     create, capture = _operation(schema, *CREATE), _operation(schema, *CAPTURE)
 
     class Sequence(base):  # type: ignore[misc, valid-type]
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:
-            return {**super().get_call_kwargs(case), "base_url": base_url}
+            # the session paces, retries and records; schemathesis's auth probes drop it but keep the headers
+            return {**super().get_call_kwargs(case), "base_url": base_url, "session": session, "headers": headers}
 
         def setup(self) -> None:
             super().setup()

@@ -176,7 +176,8 @@ class ReportingSession:
         self.results = model.Results(
             target=(target and target.base_url) or "the bundled reference server",
             target_name=_value(self.config, "--target-name"), suite_version=__version__,
-            started_at=self.started_at, duration=time.monotonic() - self.start, items=self.collector.results())
+            started_at=self.started_at, duration=time.monotonic() - self.start, items=self.collector.results(),
+            stripe_version=target and target.stripe_version, traffic=target.traffic() if target else {})
         seeds = self.collector.seeds
         if seeds:
             self.results.seed = min(seeds) if len(seeds) > 1 else next(iter(seeds))

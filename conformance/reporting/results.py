@@ -200,6 +200,8 @@ class Results:
     manifest: str | None = None
     items: list[ItemResult] = field(default_factory=list)
     gate: Gate = field(default_factory=Gate)
+    stripe_version: str | None = None  # the Stripe-Version every request carried
+    traffic: dict[str, int] = field(default_factory=dict)  # requests, 429s, retries, cleanup (conformance.transport)
 
     @property
     def title(self) -> str:
@@ -266,6 +268,7 @@ class Results:
             "format": FORMAT, "target": {"base_url": self.target, "name": self.target_name},
             "suite_version": self.suite_version, "started_at": self.started_at, "duration": round(self.duration, 3),
             "seed": self.seed, "manifest": self.manifest, "totals": self.totals(), "gate": self.gate.to_dict(),
+            "stripe_version": self.stripe_version, "traffic": self.traffic,
             "results": [item.to_dict() for item in self.items],
         }
 
@@ -277,7 +280,8 @@ class Results:
         return cls(
             target=data["target"]["base_url"], target_name=data["target"].get("name"),
             suite_version=data["suite_version"], started_at=data["started_at"], duration=data.get("duration", 0.0),
-            seed=data.get("seed"), manifest=data.get("manifest"),
+            seed=data.get("seed"), manifest=data.get("manifest"), stripe_version=data.get("stripe_version"),
+            traffic=data.get("traffic") or {},
             items=[ItemResult.from_dict(raw) for raw in data["results"]],
             gate=Gate(**{k: v for k, v in data.get("gate", {}).items() if k in gate_fields}),
         )

@@ -36,6 +36,7 @@ def lines(results: Results, written: list[Path], seed: int | None) -> list[tuple
     out.append((_verdict(results), {"bold": True, "green": good, "red": not good}))
     if seed is not None:
         out.append((f"fuzz seed: {seed} (replay with --seed {seed})", {}))
+    out += _traffic(results)
     out += [(f"report: {path}", {}) for path in written]
     return out
 
@@ -60,3 +61,17 @@ def _verdict(results: Results) -> str:
         parts.append(f"{len(state.regressions)} regressions, {len(state.should_regressions)} SHOULD regressions and "
                      f"{len(state.improvements)} improvements since {state.baseline}")
     return f"gate {'passed' if state.passed else 'FAILED'}: " + ", ".join(parts)
+
+
+def _traffic(results: Results) -> list[tuple[str, dict[str, bool]]]:
+    """The API version, the 429s survived and what the cleanup canceled, when there is any."""
+    traffic = results.traffic
+    parts = [f"Stripe-Version {results.stripe_version}"] if results.stripe_version else []
+    if traffic.get("requests"):
+        parts.append(f"{traffic['requests']} requests")
+    if traffic.get("rate_limited"):
+        parts.append(f"{traffic['rate_limited']} rate limited (429), {traffic.get('retries', 0)} retries")
+    if "cleanup_canceled" in traffic:
+        parts.append(f"cleanup: {traffic['cleanup_canceled']} left open and canceled, "
+                     f"{traffic.get('cleanup_failed', 0)} could not be")
+    return [("traffic: " + "; ".join(parts), {})] if parts else []

@@ -24,8 +24,8 @@ def target(pytestconfig, base_url):
     session = pytestconfig.stash[TARGET]
     if base_url and not session.base_url:  # set in an ini file, or by a fixture overriding base_url
         session.base_url = base_url
-    session.client()  # starts the bundled server when no --base-url was given
-    _keys.secret = session.keys.secret
+    client = session.client()  # starts the bundled server when no --base-url was given
+    _keys.secret, _keys.session = session.keys.secret, client.session
     return session
 
 

@@ -8,17 +8,13 @@ folder ``STRIPE_CONFORMANCE_SHARED`` names; without it the spec-based tests skip
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import pytest
 
 from conformance import coverage
 from conformance.scenario import load_all
+from shared_dir import need
 
-REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("STRIPE_CONFORMANCE_SHARED") or REPO.parent / "shared")
-SPEC = SHARED / "reference" / "stripe-openapi-spec3.json"
 FORM = "application/x-www-form-urlencoded"
 
 SCENARIOS = load_all()
@@ -28,9 +24,7 @@ EXCLUSIONS = coverage.load_exclusions()
 
 @pytest.fixture(scope="module")
 def spec() -> dict:
-    if not SPEC.is_file():
-        pytest.skip(f"{SPEC} is not beside this checkout (set STRIPE_CONFORMANCE_SHARED to the shared folder)")
-    return json.loads(SPEC.read_text(encoding="utf-8"))
+    return json.loads(need("reference/stripe-openapi-spec3.json").read_text(encoding="utf-8"))
 
 
 def spec_parameters(spec: dict, operation: coverage.Operation) -> set[str]:

@@ -90,7 +90,7 @@ def stated(source: dict[str, Any]) -> str:
 def cite(source: dict[str, Any]) -> str:
     """One line naming a source: the quote and where it is, or the structural citation (which names its place)."""
     if "quote" not in source:
-        return f"spec {stated(source)}"
+        return f"spec {stated(source)}" + (f" ({source['url']})" if source.get("url") else "")
     return f"\"{source['quote']}\" ({source.get('url') or source.get('seed') or 'spec ' + str(source.get('spec'))})"
 
 

@@ -384,3 +384,5 @@ def test_a_structural_citation_shows_its_pointer_and_value_not_an_empty_quote():
     blockquotes = re.findall(r"<blockquote>(.*?)<br>", html.render(results))
     assert blockquotes and set(blockquotes) == {shown.replace("\"", "&quot;")}, blockquotes
     assert cite(source) == f"spec {shown}"
+    page = "https://docs.stripe.com/api/payment_intents/create"
+    assert cite({**source, "url": page}) == f"spec {shown} ({page})"

@@ -74,7 +74,7 @@ def response_text(evidence: Evidence) -> str:
 
 def source_label(source: dict[str, str]) -> str:
     if "quote" not in source:  # a structural citation: the pointer is in what it states (scenario.stated)
-        return "Stripe's OpenAPI spec"
+        return source.get("url") or "Stripe's OpenAPI spec"
     return source.get("url") or (f"seed {source['seed']}" if source.get("seed") else f"spec {source.get('spec')}")
 
 

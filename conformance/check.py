@@ -41,6 +41,8 @@ def problems(root: Traversable) -> list[str]:
         except ScenarioFormatError as exc:
             found.append(str(exc))
         found += _branch_problems(file, document)
+    if loader.unreadable:  # its scenarios are unknown, so which ids and sources go unused is too
+        return found
     found += _id_problems(loader, [document["id"] for _, document in plain])
     cited = {source["id"] for _, document in plain for source in document["sources"]}
     found += [f"sources.yaml: {name} is cited by no scenario" for name in loader.registries.sources

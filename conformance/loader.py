@@ -16,6 +16,7 @@ from importlib.resources.abc import Traversable
 from typing import Any, Iterator
 
 import jsonschema
+import yaml
 from referencing import Registry, Resource
 
 from conformance import resources
@@ -55,6 +56,7 @@ class Loader:
     def __init__(self, root: Traversable):
         self.root = root
         self.problems: list[str] = []
+        self.unreadable: list[str] = []
         self.registries = self._registries()
 
     def _registry(self, name: str) -> dict[str, Any]:
@@ -62,8 +64,22 @@ class Loader:
         if not node.is_file():
             self.problems.append(f"{name}: missing")
             return {}
-        document = resources.read_yaml(node)
-        return document if self._valid(name, document, REGISTRIES[name]) else {}
+        document = self._read(name, node)
+        return document if document is not _UNREADABLE and self._valid(name, document, REGISTRIES[name]) else {}
+
+    def _read(self, file: str, node: Traversable) -> Any:
+        """The file's YAML, or _UNREADABLE with one problem naming the file and line."""
+        try:
+            return resources.read_yaml(node)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)  # only a MarkedYAMLError knows the line
+            where = f"{file}:{mark.line + 1}" if mark is not None else file
+            what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            self.problems.append(f"{where}: not valid YAML: {what}")
+        except UnicodeDecodeError as exc:
+            self.problems.append(f"{file}: not UTF-8 text (byte {exc.start} cannot be decoded)")
+        self.unreadable.append(file)
+        return _UNREADABLE
 
     def _valid(self, file: str, document: Any, definition: str) -> bool:
         found = format_problems(_file_validator(definition), document, limit=20)
@@ -73,7 +89,8 @@ class Loader:
     def _registries(self) -> Registries:
         sources, setups = self._registry("sources.yaml"), self._registry("setups.yaml")
         features, ids = self._registry("features.yaml"), self._registry("ids.yaml")
-        operations = resources.read_yaml(self.root.joinpath("operations.yaml"))
+        operations = self._read("operations.yaml", self.root.joinpath("operations.yaml"))
+        operations = operations if isinstance(operations, list) else []
         return Registries(
             sources=sources.get("sources", {}), setups=setups.get("setups", {}),
             features=features.get("features", {}), capabilities=features.get("capabilities", {}),
@@ -94,8 +111,8 @@ class Loader:
         """(file, plain scenario) for every scenario the files define, problems aside."""
         for name, node in self.files():
             file = f"scenarios/{name}"
-            document = resources.read_yaml(node)
-            if not self._valid(file, document, "scenario_file"):
+            document = self._read(file, node)
+            if document is _UNREADABLE or not self._valid(file, document, "scenario_file"):
                 continue
             for written in document["scenarios"]:
                 for plain in self._expand(file, document.get("operation"), written):
@@ -142,6 +159,8 @@ class Loader:
         self.problems += [f"{where}: unknown capability {name!r} (not in scenarios/features.yaml)"
                           for name in scenario.get("requires", ()) if name not in known.capabilities]
 
+
+_UNREADABLE = object()  # a file that is not YAML or not UTF-8: its problem is already recorded
 
 PLAIN_ORDER = ("id", "title", "operation", "features", "requires", "sources", "notes", "steps")
 

@@ -80,11 +80,18 @@ class Scenario:
         return tuple(dict.fromkeys(step.endpoint for step in self.steps))
 
 
+def stated(source: dict[str, Any]) -> str:
+    """What a source says: its quote, or for a structural citation the spec pointer and the value there."""
+    if "quote" in source:
+        return source["quote"]
+    return f"{source.get('spec')} = {json.dumps(source.get('value'), ensure_ascii=False)}"
+
+
 def cite(source: dict[str, Any]) -> str:
-    """One line naming a source: the quote (or the structural value) and where it is."""
-    where = source.get("url") or source.get("seed") or f"spec {source.get('spec')}"
-    said = f"\"{source['quote']}\"" if "quote" in source else f"{source.get('spec')} = {json.dumps(source.get('value'))}"
-    return f"{said} ({where})"
+    """One line naming a source: the quote and where it is, or the structural citation (which names its place)."""
+    if "quote" not in source:
+        return f"spec {stated(source)}" + (f" ({source['url']})" if source.get("url") else "")
+    return f"\"{source['quote']}\" ({source.get('url') or source.get('seed') or 'spec ' + str(source.get('spec'))})"
 
 
 @lru_cache(maxsize=None)

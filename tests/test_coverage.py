@@ -10,6 +10,7 @@ import pytest
 
 from conformance import coverage
 from conformance.scenario import load_all, parse
+from shared_dir import need
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIOS = load_all()
@@ -38,9 +39,7 @@ def test_operations_are_distinct_and_well_formed():
 
 
 def test_every_payment_intents_operation_of_the_seeds_is_listed():
-    seeds = REPO.parent / "shared" / "seeds"
-    if not seeds.is_dir():
-        pytest.skip("the seed pages (../shared/seeds) are not next to this checkout")
+    seeds = need("seeds")
     text = "\n".join(page.read_text(encoding="utf-8") for page in seeds.glob("*.txt"))
     paths = re.findall(r"/v1/payment_intents(?:/[\w:]+)+", text)
     documented = {path.rsplit("/", 1)[-1] for path in paths} - {path.split("/")[3] for path in paths if path.count("/") > 3}

@@ -8,17 +8,13 @@ folder ``STRIPE_CONFORMANCE_SHARED`` names; without it the spec-based tests skip
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import pytest
 
 from conformance import coverage
 from conformance.scenario import load_all
+from shared_dir import need
 
-REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("STRIPE_CONFORMANCE_SHARED") or REPO.parent / "shared")
-SPEC = SHARED / "reference" / "stripe-openapi-spec3.json"
 FORM = "application/x-www-form-urlencoded"
 
 SCENARIOS = load_all()
@@ -28,9 +24,7 @@ EXCLUSIONS = coverage.load_exclusions()
 
 @pytest.fixture(scope="module")
 def spec() -> dict:
-    if not SPEC.is_file():
-        pytest.skip(f"{SPEC} is not beside this checkout (set STRIPE_CONFORMANCE_SHARED to the shared folder)")
-    return json.loads(SPEC.read_text(encoding="utf-8"))
+    return json.loads(need("reference/stripe-openapi-spec3.json").read_text(encoding="utf-8"))
 
 
 def spec_parameters(spec: dict, operation: coverage.Operation) -> set[str]:
@@ -80,3 +74,28 @@ def test_the_sent_parameters_are_read_from_every_step_on_the_endpoint():
     assert {"amount_to_capture", "metadata"} <= coverage.sent_parameters(capture, SCENARIOS)
     retrieve = next(op for op in OPERATIONS if op.id == "payment_intents/retrieve")
     assert {"client_secret", "expand"} <= coverage.sent_parameters(retrieve, SCENARIOS)
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.id)
+def test_no_exclusion_names_a_parameter_a_scenario_sends(operation):
+    stale = set(EXCLUSIONS["parameters"].get(operation.id) or {}) & coverage.sent_parameters(operation, SCENARIOS)
+    assert not stale, (f"{operation.id}: {sorted(stale)} are excluded in scenarios/exclusions.yaml, but a scenario "
+                       "sends them: delete those exclusion lines")
+
+
+PLACEHOLDER = ("pending", "not yet")
+
+
+def _reasons() -> list[tuple[str, str]]:
+    parameters = [(f"{operation} {name}", reason) for operation, names in EXCLUSIONS["parameters"].items()
+                  for name, reason in (names or {}).items()]
+    holes = [(hole["item"], hole["excluded"]) for hole in EXCLUSIONS["audit_holes"] if "excluded" in hole]
+    return parameters + holes
+
+
+def test_no_exclusion_reason_is_a_placeholder():
+    placeholders = [f"{what}: {reason}" for what, reason in _reasons()
+                    if str(reason).strip().lower().startswith(PLACEHOLDER)]
+    assert not placeholders, ("exclusions need a true reason (Connect-only, an account capability, a browser, "
+                              "undocumented...), or a scenario:\n" + "\n".join(placeholders))
+

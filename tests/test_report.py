@@ -375,3 +375,20 @@ def test_an_unwritable_report_directory_is_refused_before_the_run(tmp_path, wher
     assert "Traceback" not in result.stdout + result.stderr and " passed" not in result.stdout
     refusal = [line for line in result.stderr.splitlines() if "--report" in line]
     assert len(refusal) == 1 and str(path) in refusal[0]
+
+
+def test_a_structural_citation_shows_its_pointer_and_value_not_an_empty_quote():
+    from conformance.scenario import cite
+
+    pointer = "/paths/~1v1~1payment_intents/post/requestBody/content/application~1x-www-form-urlencoded/schema/required"
+    source = {"id": "spec.2", "spec": pointer, "value": ["amount", "currency"]}
+    item = ItemResult(id="pi-x", kind="scenario", group="payment_intents/create", title="t", verdict=Verdict.FAILED,
+                      sources=[source], evidence=Evidence(summary="s"))
+    results = Results(target="t", suite_version="0", started_at="2026-01-01T00:00:00+00:00", items=[item])
+    shown = f'{pointer} = ["amount", "currency"]'
+    assert f"> {md_cell(shown)} (" in markdown.render(results)
+    blockquotes = re.findall(r"<blockquote>(.*?)<br>", html.render(results))
+    assert blockquotes and set(blockquotes) == {shown.replace("\"", "&quot;")}, blockquotes
+    assert cite(source) == f"spec {shown}"
+    page = "https://docs.stripe.com/api/payment_intents/create"
+    assert cite({**source, "url": page}) == f"spec {shown} ({page})"

@@ -156,6 +156,24 @@ def test_check_refuses_a_file_without_format_2_and_a_branch_on_an_unsaved_value(
     assert any("branches on {never_saved}" in line for line in lines)
 
 
+def test_check_names_the_file_and_line_of_a_yaml_syntax_error_and_a_non_utf8_file(folder):
+    capture = folder / "payment_intents" / "capture.yaml"
+    lines = capture.read_text(encoding="utf-8").splitlines()
+    lines[3] = "  - id: [unclosed"
+    capture.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "payment_intents" / "cancel.yaml").write_bytes(b"format: 2\nscenarios: []  # caf\xe9\n")
+    result = _check(folder)
+    problems = result.stdout.splitlines()
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert any(line.startswith("scenarios/payment_intents/capture.yaml:") and "not valid YAML" in line
+               for line in problems), problems
+    yaml_line = next(line for line in problems if "not valid YAML" in line)
+    assert int(yaml_line.split(":")[1]) in (4, 5), yaml_line  # the broken line, or the next where it shows
+    assert any(line.startswith("scenarios/payment_intents/cancel.yaml: not UTF-8") for line in problems), problems
+    assert len(problems) == 2, problems
+
+
 def test_check_of_a_path_outside_any_scenarios_folder_is_a_usage_error(tmp_path):
     result = _check(tmp_path)
     assert result.returncode == 4 and "not in a scenarios folder" in result.stderr

@@ -19,10 +19,11 @@ from jsonschema import Draft202012Validator
 
 from conformance import schemas
 from conformance.resources import fixtures_dir, walk
+from shared_dir import SHARED
 
 BASE = "https://stripe-conformance.invalid/schemas/"
 REPO = Path(__file__).resolve().parent.parent
-SPEC = REPO.parent / "shared" / "reference" / "stripe-openapi-intents.json"
+SPEC = SHARED / "reference" / "stripe-openapi-intents.json"
 
 
 def _examples() -> dict[str, object]:

@@ -102,6 +102,18 @@ def test_confirm_decline_is_a_card_error_and_the_intent_can_be_retried(intents):
     assert intents.confirm(intent.id, params={"payment_method": "pm_card_visa"}).status == "succeeded"
 
 
+def test_confirm_takes_the_whole_amount_as_amount_to_confirm_and_refuses_another_untouched(intents):
+    """pi-confirm-amount-to-confirm-the-full-amount; another amount's outcome is undocumented, so it is refused"""
+    intent = intents.create(params={"amount": 2000, **CARD})
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        intents.confirm(intent.id, params={"payment_method": "pm_card_visa", "amount_to_confirm": 1500})
+    assert (refused.value.http_status, refused.value.param) == (400, "amount_to_confirm")
+    stored = intents.retrieve(intent.id)
+    assert (stored.status, stored.payment_method) == ("requires_payment_method", None)
+    confirmed = intents.confirm(intent.id, params={"payment_method": "pm_card_visa", "amount_to_confirm": 2000})
+    assert (confirmed.status, confirmed.amount_received) == ("succeeded", 2000)
+
+
 def test_confirm_with_error_on_requires_action_declines_authentication(intents):
     """pi-confirm-error-on-requires-action"""
     intent = intents.create(params={"amount": 1099, **CARD})

@@ -8,19 +8,16 @@ from ``../shared`` beside the checkout (``seeds/``, ``reference/``), or from the
 from __future__ import annotations
 
 import json
-import os
 import re
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
 from conformance import resources
+from shared_dir import need
 
-REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("STRIPE_CONFORMANCE_SHARED") or REPO.parent / "shared")
 SPECS = ("stripe-openapi-spec3.json", "stripe-openapi-intents.json")
 SOURCES = yaml.safe_load(resources.scenarios_dir().joinpath("sources.yaml").read_text(encoding="utf-8"))["sources"]
 
@@ -37,20 +34,16 @@ def rendered(markdown: str) -> str:
     return re.sub(r"<[^>]+>", "", text).replace("`", "")
 
 
-def _need(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"{path} is not beside this checkout (set STRIPE_CONFORMANCE_SHARED to the shared folder)")
-    return path
 
 
 @lru_cache(maxsize=None)
 def _seed(name: str) -> str:
-    return normalise(_need(SHARED / "seeds" / name).read_text(encoding="utf-8"))
+    return normalise(need(f"seeds/{name}").read_text(encoding="utf-8"))
 
 
 @lru_cache(maxsize=None)
 def _spec(name: str) -> Any:
-    return json.loads(_need(SHARED / "reference" / name).read_text(encoding="utf-8"))
+    return json.loads(need(f"reference/{name}").read_text(encoding="utf-8"))
 
 
 def resolve(document: Any, pointer: str) -> Any:

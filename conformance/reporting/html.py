@@ -17,6 +17,7 @@ from conformance.outcomes import DESCRIPTIONS, Outcome, Verdict
 from conformance.reporting import diagrams, gate
 from conformance.reporting.markdown import compliance_line, counts_line, request_text, response_text, source_label
 from conformance.reporting.results import OUTCOME_ORDER, ItemResult, Results, Tally
+from conformance.scenario import stated
 
 FILENAME = "report.html"
 
@@ -247,7 +248,7 @@ def _sources(item: ItemResult) -> str:
     for source in item.sources:
         label = source_label(source)
         where = (f"<a href=\"{esc(label)}\">{esc(label)}</a>" if re.match(r"https?://", label) else esc(label))
-        quotes.append(f"<blockquote>{esc(source.get('quote', ''))}<br><small>{where}</small></blockquote>")
+        quotes.append(f"<blockquote>{esc(stated(source))}<br><small>{where}</small></blockquote>")
     return ("<p>Documented:</p>" + "".join(quotes)) if quotes else ""
 
 

@@ -16,6 +16,7 @@ from conformance import outcomes
 from conformance.outcomes import Outcome
 from conformance.reporting import gate
 from conformance.reporting.results import OUTCOME_ORDER, Evidence, ItemResult, Results, Tally
+from conformance.scenario import stated
 
 FILENAME = "report.md"
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]|])")
@@ -72,6 +73,8 @@ def response_text(evidence: Evidence) -> str:
 
 
 def source_label(source: dict[str, str]) -> str:
+    if "quote" not in source:  # a structural citation: the pointer is in what it states (scenario.stated)
+        return source.get("url") or "Stripe's OpenAPI spec"
     return source.get("url") or (f"seed {source['seed']}" if source.get("seed") else f"spec {source.get('spec')}")
 
 
@@ -157,7 +160,7 @@ def _failures(results: Results) -> list[str]:
 def _failure(item: ItemResult) -> list[str]:
     lines = [f"#### {md_cell(item.id)}: {item.outcome.value}", "", md_cell(item.title), ""]
     for source in item.sources:
-        lines += [f"> {md_cell(source.get('quote', ''))} ({md_cell(source_label(source))})", ""]
+        lines += [f"> {md_cell(stated(source))} ({md_cell(source_label(source))})", ""]
     if item.notes:
         lines += [f"Note: {md_cell(item.notes)}", ""]
     if item.known_failure:

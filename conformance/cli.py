@@ -7,6 +7,7 @@ run was interrupted, 4 a usage error.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from pathlib import Path
@@ -34,6 +35,14 @@ SCENARIO_COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return command(argv)
+    except BrokenPipeError:  # `stripe-conformance list | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 0
+
+
+def command(argv: list[str] | None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if args.command in SCENARIO_COMMANDS:

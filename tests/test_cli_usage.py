@@ -112,3 +112,13 @@ def test_list_features_list_counts_scenarios_per_feature():
     rows = {line.split()[0]: line.split(maxsplit=1)[1] for line in lines[1:-1]}
     assert {name: int(count) for name, count in rows.items() if name != "fuzz"} == dict(counts)
     assert rows["fuzz"] == "the fuzz checks" and lines[-1] == f"{len(counts) + 1} features"
+
+
+def test_list_into_a_closed_pipe_is_quiet():
+    """`stripe-conformance list | head -1`: the reader closes early; no traceback follows."""
+    listing = subprocess.Popen([*CLI, "list"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    listing.stdout.readline()
+    listing.stdout.close()
+    err = listing.stderr.read().decode()
+    assert listing.wait(timeout=60) == 0
+    assert "Traceback" not in err and "BrokenPipe" not in err, err

@@ -214,6 +214,8 @@ def apply_profile(args: argparse.Namespace):
         option = options.BY_FLAG[flag]
         if getattr(args, option.name) is None and options.from_env(option) is None:
             setattr(args, option.name, value)
+    if profile.url and given(args, "--api-key") is None:  # a target reached at its URL: no key, no run
+        raise profiles.ProfileError(f"{profile.label} needs a secret key: --api-key, or {profile.data['keys']['secret']}")
     return profile
 
 

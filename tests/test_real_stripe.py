@@ -324,3 +324,26 @@ def test_judge_refuses_a_file_that_is_not_a_recording(tmp_path):
 def _judge(path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "conformance.cli", "judge", str(path)], capture_output=True, text=True,
                           timeout=120)
+
+
+def test_the_stripe_profile_holds_the_real_stripe_settings():
+    """`--target stripe` and a base URL of api.stripe.com apply the same settings."""
+    from conformance import profiles, real_stripe
+
+    profile = profiles.load("stripe")
+    assert profile.url == real_stripe.BASE_URL and real_stripe.is_stripe(profile.url)
+    assert profile.data["api_version"] == real_stripe.API_VERSION
+    assert profile.limit("max_rps") == real_stripe.MAX_RPS and profile.limit("poll_timeout") == real_stripe.POLL_TIMEOUT
+    assert tuple(profile.lacks) == real_stripe.LACKS
+    assert profile.start is None  # reached at its URL, never started
+    assert profile.data["keys"]["publishable"] == "${STRIPE_TEST_PUBLISHABLE_KEY}"  # never derived from the secret key
+
+
+def test_target_stripe_without_a_key_is_refused_in_one_line(monkeypatch):
+    for name in ("STRIPE_TEST_SECRET_KEY", "STRIPE_API_KEY", "STRIPE_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    result = subprocess.run([sys.executable, "-m", "conformance.cli", "run", "--target", "stripe"], capture_output=True,
+                            text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert result.returncode == 4, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "stripe-conformance: Stripe (test mode) needs a secret key: --api-key, or ${STRIPE_TEST_SECRET_KEY}"]

@@ -26,11 +26,3 @@ def sdk(reference_server):
     """The official stripe library, pointed at the reference server."""
     return stripe.StripeClient(DEFAULT_SECRET_KEY, base_addresses={"api": reference_server.base_url},
                                max_network_retries=0)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # The suite's own fuzz tests (conformance/suite/test_fuzz.py) send the whole default fuzz budget:
-    # slow in this project's loop (`-m "not slow"`), though a user's run is not marked.
-    for item in items:
-        if item.nodeid.startswith("conformance/suite/") and item.get_closest_marker("fuzz") is not None:
-            item.add_marker(pytest.mark.slow)

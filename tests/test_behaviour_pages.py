@@ -42,6 +42,7 @@ def generated() -> dict[str, str]:
     return build.generate(build.committed_svg)
 
 
+@pytest.mark.slow
 def test_the_committed_pages_are_what_the_scenarios_produce(generated):
     stale = build.differences(generated)
     assert not stale, (f"docs/behaviours/ differs from what the scenarios produce ({'; '.join(stale[:5])}"
@@ -49,6 +50,7 @@ def test_the_committed_pages_are_what_the_scenarios_produce(generated):
                        "and commit docs/behaviours/")
 
 
+@pytest.mark.slow
 def test_a_stale_page_and_a_stale_diagram_are_told_apart_from_fresh_ones(generated, tmp_path):
     build.write(generated, tmp_path)
     assert build.differences(generated, tmp_path) == []
@@ -212,6 +214,7 @@ def mermaid_checker() -> Path:
     return MERMAID / "parse.mjs"
 
 
+@pytest.mark.slow
 def test_both_diagrams_parse_with_mermaids_own_parser(tmp_path):
     checker = mermaid_checker()
     files = [DOCS / "diagrams" / "payment_intent.mmd", DOCS / "diagrams" / "setup_intent.mmd"]

@@ -44,6 +44,7 @@ def test_an_invalid_environment_value_is_a_usage_error():
     assert len(result.stderr.splitlines()) == 1 and "soon" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_selection_that_matches_nothing_is_a_usage_error():
     result = run_cli("run", "--no-fuzz", "-k", "no-scenario-is-called-this")
     assert result.returncode == 4
@@ -85,6 +86,7 @@ def test_run_help_shows_every_option_of_the_table_grouped_with_its_default():
     assert "(default: 10)" in text  # --fuzz-examples and --timeout
 
 
+@pytest.mark.slow
 def test_the_pytest_plugin_registers_the_same_rows(tmp_path):
     result = subprocess.run([sys.executable, "-m", "pytest", "--help", "-p", "no:cacheprovider"], cwd=tmp_path,
                             capture_output=True, text=True, timeout=120)

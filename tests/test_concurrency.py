@@ -98,6 +98,7 @@ def test_racing_captures_and_cancels_leave_one_winner_and_its_state(server):
     assert final["status"] == {"capture": "succeeded", "cancel": "canceled"}[winners[0]]
 
 
+@pytest.mark.slow
 def test_1000_concurrent_creates_get_1000_distinct_ids_all_listed_newest_first(server):
     headers = new_account()
     answers = concurrently(server.base_url, [

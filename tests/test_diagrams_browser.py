@@ -21,6 +21,8 @@ from conformance.outcomes import Verdict
 from conformance.reporting import diagrams
 from conformance.reporting.results import ItemResult, Results, write_all
 
+pytestmark = pytest.mark.slow  # a real browser: the fast loop leaves it out
+
 ROOT = Path(__file__).resolve().parent.parent
 MERMAID_JS = ROOT / "tests" / "mermaid" / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
 BROWSERS = ("chromium", "chromium-browser")

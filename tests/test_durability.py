@@ -18,6 +18,8 @@ from conformance.launcher import BundledServer
 from reference_impl.app import create_app
 from reference_impl.sqlite_store import SqliteStore
 
+pytestmark = pytest.mark.slow  # servers restarted and killed mid-load
+
 A = {"Authorization": "Bearer sk_test_durable"}
 B = {"Authorization": "Bearer sk_test_durable_other"}
 

@@ -136,6 +136,7 @@ def test_last_seen_is_bounded():
     assert seen.get("pi_0") is None and seen.get("pi_2") == "canceled"
 
 
+@pytest.mark.slow
 def test_each_operation_s_fuzz_item_has_its_own_node_id():
     result = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
                              "-m", "fuzz", str(SUITE / "test_fuzz.py")], capture_output=True, text=True, timeout=120)

@@ -39,7 +39,7 @@ class Recorder(http.server.BaseHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def recorder():
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()  # shutdown() waits one poll
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
 

@@ -206,6 +206,7 @@ def test_the_docs_manifest_example_and_the_gating_example_name_what_exists(tmp_p
     assert "examples/known-failures.yaml" in named and (CHECKOUT / "examples" / "known-failures.yaml").is_file()
 
 
+@pytest.mark.slow
 def test_the_known_failures_commands_are_stripe_conformance_subcommands(tmp_path):
     import subprocess
     import sys

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # whole runs against stand-ins that misbehave, timeouts and signals
+
 CLI = [sys.executable, "-m", "conformance.cli"]
 TWO_SCENARIOS = "pi-retrieve-by-id or pi-retrieve-unknown-id"  # ids never change
 EMPTY_LIST = b'{"object": "list", "data": [], "has_more": false, "url": "/v1/payment_intents"}'
@@ -54,7 +56,7 @@ class StandIn:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True).start()  # shutdown() waits one poll
 
     def close(self):
         self.released.set()

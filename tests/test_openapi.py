@@ -75,6 +75,7 @@ def _request_schemas(operation: dict) -> Iterator[dict]:
                 stack.append(schema[key])
 
 
+@pytest.mark.slow
 def test_the_document_is_valid_openapi_3_1():
     spec, base_uri = read_from_filename(str(document_path()))
     validate(spec, base_uri=base_uri)

@@ -161,6 +161,7 @@ SHARED = Path(os.environ.get("STRIPE_CONFORMANCE_SHARED") or CHECKOUT.parent / "
 STRIPE_MOCK = SHARED / "peers" / "stripe-mock" / "stripe-mock"
 
 
+@pytest.mark.slow
 def test_against_stripe_mock_the_run_says_once_that_state_is_not_kept_and_does_not_wait(tmp_path):
     found = binaries.find_stripe_mock(str(STRIPE_MOCK)) or binaries.find_stripe_mock()
     if found is None:

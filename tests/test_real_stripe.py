@@ -66,6 +66,7 @@ def _auth(version: str | None = None) -> dict[str, str]:
     return headers
 
 
+@pytest.mark.slow
 def test_every_request_of_a_run_carries_the_spec_version_and_the_report_records_it(reference_server, tmp_path):
     seen = Seen()
     with proxy(reference_server.base_url, seen) as standin:
@@ -106,6 +107,7 @@ def test_a_live_key_is_refused_before_anything_is_sent(flag, key):
     assert seen.requests == []
 
 
+@pytest.mark.slow
 def test_a_live_key_in_the_environment_is_refused_by_the_pytest_plugin_too():
     seen = Seen()
     env = {**os.environ, "STRIPE_API_KEY": "sk_live_abc123456789"}
@@ -127,6 +129,7 @@ def test_restricted_test_keys_work(reference_server):
 # 3. Rate limits
 
 
+@pytest.mark.slow
 def test_a_full_run_behind_a_stand_in_answering_one_request_in_seven_with_429_passes(reference_server, tmp_path):
     seen = Seen()
     with proxy(reference_server.base_url, seen, rate_limit_every=7) as standin:
@@ -181,6 +184,7 @@ def test_search_requests_also_wait_on_the_search_limit(reference_server):
     assert (pacer.waits, search.waits) == (2, 1)
 
 
+@pytest.mark.slow
 def test_the_rate_ceiling_holds_across_xdist_workers(reference_server):
     seen = Seen()
     with proxy(reference_server.base_url, seen) as standin:
@@ -195,6 +199,7 @@ def test_the_rate_ceiling_holds_across_xdist_workers(reference_server):
 # 4. Eventual consistency: the poll timeout, and Stripe's settings
 
 
+@pytest.mark.slow
 def test_poll_timeout_bounds_a_search_poll(reference_server):
     seen = Seen()
 
@@ -263,6 +268,7 @@ def _open_intents(base_url: str) -> list[str]:
     return left
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("keep", [False, True])
 def test_what_a_run_leaves_open_on_a_given_target_is_canceled_unless_kept(keep, tmp_path):
     with BundledServer() as server:
@@ -281,6 +287,7 @@ def test_what_a_run_leaves_open_on_a_given_target_is_canceled_unless_kept(keep, 
 # 7. Recording and judging
 
 
+@pytest.mark.slow
 def test_a_recorded_run_is_a_har_file_without_secrets_and_judges_as_it_ran(reference_server, tmp_path):
     har_path = tmp_path / "run.har"
     done = run_suite("--base-url", reference_server.base_url, *KEYS, "--features", "capture,publishable_key,search",

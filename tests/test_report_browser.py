@@ -16,6 +16,8 @@ import pytest
 from conformance.outcomes import Verdict
 from conformance.reporting.results import Evidence, ItemResult, Request, Response, Results, write_all
 
+pytestmark = pytest.mark.slow  # a real browser: the fast loop leaves it out
+
 BROWSERS = ("chromium", "chromium-browser")
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1280,900")
 

@@ -18,6 +18,8 @@ import trustme
 
 from served import Served
 
+pytestmark = pytest.mark.slow  # real TLS, certificates made at start, and stripe-node
+
 NODE_FLOW = Path(__file__).parent / "node" / "payment_intent_flow.js"
 
 

@@ -3,9 +3,12 @@ and the charges of PaymentIntents."""
 
 from __future__ import annotations
 
+import pytest
 import requests
 
 from conformance.launcher import BundledServer
+
+pytestmark = pytest.mark.slow  # servers restarted
 
 A = {"Authorization": "Bearer sk_test_durable_setup"}
 BANK = {"payment_method_types[]": "us_bank_account", "confirm": "true",

@@ -24,6 +24,8 @@ from schemathesis.hooks import should_keep_failure
 from conformance.fuzz import document, hooks, runner  # noqa: F401  (hooks: registered on import)
 from conformance.launcher import DEFAULT_SECRET_KEY
 
+pytestmark = pytest.mark.slow  # hypothesis searches for cases, and a whole st run
+
 CHECKOUT = Path(__file__).resolve().parent.parent
 SETTINGS = hypothesis.settings(database=None, max_examples=5000, suppress_health_check=list(hypothesis.HealthCheck),
                                deadline=None, phases=[hypothesis.Phase.generate])  # any such case will do
@@ -70,7 +72,6 @@ def test_the_reference_server_passes_the_negative_check_for_such_a_body(valid_as
     case.validate_response(response, transport_kwargs={"base_url": reference_server.base_url})
 
 
-@pytest.mark.slow
 def test_st_run_as_the_readme_shows_it_is_clean(reference_server):
     st = shutil.which("st", path=str(Path(sys.executable).parent)) or shutil.which("st")
     if st is None:

@@ -61,6 +61,9 @@ def test_a_users_unrelated_tests_pass_beside_pytest_base_url_and_playwright(venv
 def test_the_suite_runs_by_pyargs_with_pytest_base_urls_option_under_xdist(venv, tmp_path, reference_server):
     result = run(venv, "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "--pyargs", "conformance.suite",
                  "--base-url", reference_server.base_url, "--api-key", DEFAULT_SECRET_KEY, "--other-api-key",
-                 DEFAULT_OTHER_SECRET_KEY, "--fuzz-examples", "2", "-n", "2", cwd=tmp_path)
+                 DEFAULT_OTHER_SECRET_KEY, "--fuzz-examples", "2", "-n", "2", "-k", "capture", "-rA", cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    assert " passed" in result.stdout.splitlines()[-1] and "failed" not in result.stdout.splitlines()[-1]
+    summary = result.stdout.splitlines()[-1]
+    assert " passed" in summary and "failed" not in summary
+    # the capture operation's fuzz checks ran beside the scenarios
+    assert "PASSED test_fuzz.py::test_operation[POST /v1/payment_intents/{intent}/capture]" in result.stdout

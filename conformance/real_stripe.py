@@ -1,10 +1,10 @@
-"""What a run against Stripe itself (test mode) needs: the settings a ``stripe`` target profile will hold.
+"""What a run against Stripe itself (test mode) needs, whenever the base URL is Stripe's API host.
 
-Kept in one place so the target profile (issue 14) can point at it. They apply whenever the base
-URL is Stripe's API host. Stripe's rate limits: "operations per second" are lower in test mode
-than in live mode, and search has a limit of its own, 20 requests per second; search results
-appear "in less than a minute" but may lag longer during outages, so polls wait longer than
-against a local mock.
+The settings are those of the ``stripe`` target profile (targets/stripe/profile.yaml), read from
+it: ``--target stripe`` and a base URL of api.stripe.com apply one set of values. Stripe's rate
+limits: "operations per second" are lower in test mode than in live mode, and search has a limit
+of its own, 20 requests per second; search results appear "in less than a minute" but may lag
+longer during outages, so polls wait longer than against a local mock.
 """
 
 from __future__ import annotations
@@ -12,17 +12,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-HOST = "api.stripe.com"
-BASE_URL = "https://api.stripe.com"
-API_VERSION = "2026-05-27.dahlia"  # the official spec's version, which the expectations were written against
+from conformance import profiles
+
+_PROFILE = profiles.load("stripe", check=False)  # read at every start; tests/test_peers.py validates it
+BASE_URL = _PROFILE.url
+HOST = urlsplit(BASE_URL).hostname
+API_VERSION = _PROFILE.data["api_version"]  # the official spec's version, which the expectations were written against
 LIVE_PREFIXES = ("sk_live_", "rk_live_", "pk_live_")
 
-MAX_RPS = 20.0  # below test mode's documented 25 operations per second, leaving room for a dashboard
+MAX_RPS = _PROFILE.limit("max_rps")  # below test mode's documented 25 operations per second
 SEARCH_RPS = 20.0  # Stripe's separate search limit; every search poll shares it
-POLL_TIMEOUT = 180.0  # seconds a search poll waits for eventual consistency (a local mock: the scenario's 60)
+POLL_TIMEOUT = _PROFILE.limit("poll_timeout")  # seconds a search poll waits (a local mock: the scenario's 60)
 # What a fresh test account lacks: incremental authorization needs IC+ pricing
 # ("We offer incremental authorizations to users on IC+ pricing").
-LACKS = ("ic_plus_pricing",)
+LACKS = tuple(_PROFILE.lacks)
 # A real publishable key cannot be derived from the secret key (the bundled server's convention),
 # and isolation needs a second account: without --publishable-key and --other-api-key their
 # scenarios are not applicable (conformance.engine.MissingKey), never failed.

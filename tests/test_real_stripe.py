@@ -337,7 +337,7 @@ def _judge(path) -> subprocess.CompletedProcess:
 
 
 def test_the_stripe_profile_holds_the_real_stripe_settings():
-    """`--target stripe` and a base URL of api.stripe.com apply the same settings."""
+    """`--target stripe` and a base URL of api.stripe.com apply the same settings (read from the profile)."""
     from conformance import profiles, real_stripe
 
     profile = profiles.load("stripe")

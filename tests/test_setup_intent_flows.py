@@ -291,3 +291,43 @@ def test_only_the_documented_test_account_cancels_while_processing(client, payme
     else:
         refused(answer, code="payment_intent_unexpected_state")
         assert _get(client, f"/v1/payment_intents/{pi['id']}")["status"] == "processing"
+
+
+# payment_method_options: what the SetupIntent object models is shown, checked value by value
+
+
+def test_payment_method_options_given_on_update_are_shown_and_kept(client):
+    si = _setup(client)
+    updated = ok(client.send("POST", f"/v1/setup_intents/{si['id']}", form={"payment_method_options": {
+        "card": {"request_three_d_secure": "any", "network": "visa"},
+        "us_bank_account": {"verification_method": "microdeposits"},
+        "sepa_debit": {"mandate_options": {"reference_prefix": "ACME"}}}}), "setup_intent")
+    options = updated["payment_method_options"]
+    assert options["card"] == {"mandate_options": None, "network": "visa", "request_three_d_secure": "any"}
+    assert options["us_bank_account"] == {"verification_method": "microdeposits"}
+    assert "sepa_debit" not in options  # accepted, and not a setting the object models
+    assert _get(client, f"/v1/setup_intents/{si['id']}", "setup_intent")["payment_method_options"] == options
+
+
+def test_payment_method_options_given_on_create_and_confirm_are_shown(client):
+    si = _setup(client, payment_method_options={"card": {"request_three_d_secure": "challenge"}})
+    assert si["payment_method_options"]["card"]["request_three_d_secure"] == "challenge"
+    confirmed = ok(client.send("POST", f"/v1/setup_intents/{si['id']}/confirm", form={
+        "payment_method": "pm_card_visa", "payment_method_options": {"card": {"network": "mastercard"}}}),
+        "setup_intent")
+    assert confirmed["payment_method_options"]["card"] == {"mandate_options": None, "network": "mastercard",
+                                                          "request_three_d_secure": "challenge"}
+
+
+@pytest.mark.parametrize("options, param, code", [
+    ({"card": {"request_three_d_secure": "sometimes"}}, "payment_method_options[card][request_three_d_secure]", None),
+    ({"card": {"network": "nope"}}, "payment_method_options[card][network]", None),
+    ({"card": {"colour": "red"}}, "payment_method_options[card][colour]", "parameter_unknown"),
+    ({"bitcoin": {"x": "y"}}, "payment_method_options[bitcoin]", "parameter_unknown"),
+], ids=["bad-3ds", "bad-network", "unknown-setting", "unknown-method"])
+def test_a_bad_payment_method_option_is_refused_and_nothing_changes(client, options, param, code):
+    si = _setup(client)
+    refused(client.send("POST", f"/v1/setup_intents/{si['id']}", form={"payment_method_options": options,
+                                                                     "description": "changed"}),
+            code=code, param=param)
+    assert _get(client, f"/v1/setup_intents/{si['id']}", "setup_intent") == si

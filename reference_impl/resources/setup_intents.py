@@ -29,6 +29,23 @@ CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_act
 CANCELABLE = CONFIRMABLE
 UPDATABLE = CONFIRMABLE
 
+# payment_method_options, as the spec gives them to create, update and confirm alike: card's and
+# us_bank_account's settings checked one by one, every other method's taken as a hash. The
+# SetupIntent shows the settings its object models (SHOWN_OPTIONS); the rest (mandate details,
+# externally performed 3D Secure, Financial Connections) are accepted and kept off it.
+CARD_NETWORKS = ("amex", "cartes_bancaires", "diners", "discover", "eftpos_au", "girocard", "interac", "jcb", "link",
+                 "mastercard", "unionpay", "unknown", "visa")
+OTHER_OPTION_METHODS = ("acss_debit", "amazon_pay", "bacs_debit", "bizum", "card_present", "klarna", "link", "paypal",
+                        "payto", "pix", "sepa_debit", "upi")
+PAYMENT_METHOD_OPTIONS = Obj({
+    "card": Obj({"mandate_options": AnyHash(), "network": Enum(*CARD_NETWORKS),
+                 "request_three_d_secure": Enum("any", "automatic", "challenge"), "three_d_secure": AnyHash()}),
+    "us_bank_account": Obj({"financial_connections": AnyHash(), "networks": AnyHash(),
+                            "mandate_options": Obj({"collection_method": Enum("paper", unsettable=True)}),
+                            "verification_method": Enum("automatic", "instant", "microdeposits")}),
+    **{method: AnyHash() for method in OTHER_OPTION_METHODS},
+})
+SHOWN_OPTIONS = {"card": ("network", "request_three_d_secure"), "us_bank_account": ("verification_method",)}
 FLOW_DIRECTIONS = Array(Enum("inbound", "outbound"))
 EXCLUDED_TYPES = Array(Enum(*saved_payment_methods.EXCLUDABLE_TYPES))
 SHARED: dict[str, Field] = {
@@ -38,7 +55,7 @@ SHARED: dict[str, Field] = {
     "payment_method": Str(max_length=5000),
     "payment_method_types": Array(Str(max_length=100)),
     "payment_method_data": AnyHash(),
-    "payment_method_options": AnyHash(),
+    "payment_method_options": PAYMENT_METHOD_OPTIONS,
     "flow_directions": FLOW_DIRECTIONS,
     "attach_to_self": Bool(),
     "expand": EXPAND,
@@ -65,7 +82,7 @@ UPDATE_PARAMS: dict[str, Field] = {
 CONFIRM_PARAMS: dict[str, Field] = {
     "payment_method": SHARED["payment_method"],
     "payment_method_data": AnyHash(),
-    "payment_method_options": AnyHash(),
+    "payment_method_options": PAYMENT_METHOD_OPTIONS,
     "return_url": Str(max_length=5000),
     "mandate_data": AnyHash(),
     "client_secret": Str(),
@@ -121,6 +138,8 @@ def _apply(ctx: Context, si: dict, p: dict[str, Any]) -> None:
         si["attach_to_self"] = p["attach_to_self"]
     if "excluded_payment_method_types" in p:
         si["excluded_payment_method_types"] = _value(p["excluded_payment_method_types"])
+    if "payment_method_options" in p:
+        _show_options(si, p["payment_method_options"])
     if "payment_method_types" in p:
         si["payment_method_types"] = p["payment_method_types"] or ["card"]
         si["automatic_payment_methods"] = None
@@ -134,6 +153,16 @@ def _apply(ctx: Context, si: dict, p: dict[str, Any]) -> None:
     _refuse_attach_to_self_with_customer(si)
     if {"payment_method", "payment_method_data", "customer"} & set(p):
         saved_payment_methods.refuse_other_customers(ctx, si, "SetupIntent")
+
+
+def _show_options(si: dict, given: dict[str, Any]) -> None:
+    # Into a copy: the object held before (an update is staged) must not change.
+    shown = {method: dict(held) for method, held in (si["payment_method_options"] or {}).items()}
+    for method, names in SHOWN_OPTIONS.items():
+        for name in names:
+            if name in given.get(method, {}):
+                shown.setdefault(method, {})[name] = given[method][name]
+    si["payment_method_options"] = shown
 
 
 def _value(v: Any) -> Any:

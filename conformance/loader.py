@@ -15,26 +15,23 @@ from functools import lru_cache
 from importlib.resources.abc import Traversable
 from typing import Any, Iterator
 
-import jsonschema
 import yaml
-from referencing import Registry, Resource
 
 from conformance import resources
-from conformance.scenario import FORMAT, ScenarioFormatError, format_problems
+from conformance.scenario import FORMAT, ScenarioFormatError
+from conformance.schemacheck import SchemaCheck
 
 REGISTRIES = {"sources.yaml": "sources_file", "setups.yaml": "setups_file", "features.yaml": "features_file",
               "ids.yaml": "ids_file"}
 
 
 @lru_cache(maxsize=None)
-def _file_validator(definition: str) -> jsonschema.Draft202012Validator:
+def _file_check(definition: str) -> SchemaCheck:
     """The schema of one kind of file; format.schema.json refers to the plain scenario's steps."""
     schemas = {name: json.loads(resources.scenarios_dir().joinpath(name).read_text(encoding="utf-8"))
                for name in ("format.schema.json", "scenario.schema.json")}
-    registry = Registry().with_resources(
-        (schema["$id"], Resource.from_contents(schema)) for schema in schemas.values())
     root = schemas["format.schema.json"]
-    return jsonschema.Draft202012Validator({"$ref": f"{root['$id']}#/$defs/{definition}"}, registry=registry)
+    return SchemaCheck({"$ref": f"{root['$id']}#/$defs/{definition}"}, tuple(schemas.values()))
 
 
 @dataclass
@@ -82,7 +79,7 @@ class Loader:
         return _UNREADABLE
 
     def _valid(self, file: str, document: Any, definition: str) -> bool:
-        found = format_problems(_file_validator(definition), document, limit=20)
+        found = _file_check(definition).problems(document, limit=20)
         self.problems += [f"{file}: {problem}" for problem in found]
         return not found
 

@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-import jsonschema
-
 from conformance import resources
+from conformance.schemacheck import SchemaCheck
 
 KEY_ROLES = ("secret", "publishable", "other", "none")
 FORMAT = 2
@@ -95,19 +94,13 @@ def cite(source: dict[str, Any]) -> str:
 
 
 @lru_cache(maxsize=None)
-def _plain_validator() -> jsonschema.Draft202012Validator:
-    schema = json.loads(resources.scenarios_dir().joinpath("scenario.schema.json").read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema)
-
-
-def format_problems(validator: jsonschema.Draft202012Validator, document: Any, limit: int = 5) -> list[str]:
-    problems = sorted(validator.iter_errors(document), key=lambda e: list(e.path))
-    return [f"{'/'.join(map(str, e.path)) or '(top)'}: {e.message}" for e in problems[:limit]]
+def _plain_check() -> SchemaCheck:
+    return SchemaCheck(json.loads(resources.scenarios_dir().joinpath("scenario.schema.json").read_text(encoding="utf-8")))
 
 
 def parse(document: dict[str, Any], file: str) -> Scenario:
     """A plain scenario (setups and cases expanded, sources resolved) as a :class:`Scenario`."""
-    problems = format_problems(_plain_validator(), document)
+    problems = _plain_check().problems(document)
     if problems:
         where = f"{file} ({document.get('id', 'no id')})" if isinstance(document, dict) else file
         raise ScenarioFormatError(f"{where}: {'; '.join(problems)}")

@@ -14,6 +14,8 @@ import pytest
 
 from conformance import options as run_options
 from conformance.fuzz import options  # light: schemathesis is imported only by the fuzz tests
+from conformance.fuzz.stats import Stats
+from conformance.plugin import TARGET
 
 TEST_MODULE = "test_fuzz.py"
 
@@ -50,8 +52,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     return report
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # Every process leaves its counts for the closing lines (under pytest-xdist, the controller prints them).
+    report = sys.modules.get("conformance.fuzz.report")  # imported only where fuzz tests were collected
+    rundir = session.config.stash[TARGET].rundir
+    if report is not None and rundir is not None:
+        worker = getattr(session.config, "workerinput", None)
+        rundir.write_part("fuzz", worker["workerid"] if worker else "main", report.STATS.part())
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
-    report = sys.modules.get("conformance.fuzz.report")
-    if report is not None and report.STATS.requests:
-        for line in report.STATS.lines(options.active().seed):
+    rundir = config.stash[TARGET].rundir
+    stats = Stats.merged(rundir.parts("fuzz")) if rundir is not None else None
+    if stats is not None and stats.requests:
+        for line in stats.lines(options.active().seed):
             terminalreporter.write_line(line)

@@ -52,6 +52,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     return report
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    existing = sys.modules.get("conformance.fuzz.existing")  # imported only where fuzz tests were collected
+    if existing is not None:
+        target = session.config.stash[TARGET]
+        target.listeners.append(existing.RunAnswers(target))
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     # Every process leaves its counts for the closing lines (under pytest-xdist, the controller prints them).
     report = sys.modules.get("conformance.fuzz.report")  # imported only where fuzz tests were collected

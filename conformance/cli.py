@@ -186,7 +186,9 @@ def run_suite(args: argparse.Namespace, extra: list[str]) -> int:
                 print(f"stripe-conformance: {exc}", file=sys.stderr)
                 return TARGET_UNUSABLE
             print(f"stripe-conformance: bundled reference server on {server.base_url}", file=sys.stderr)
-        code = int(pytest.main(pytest_arguments(args, server, extra) + spread(workers, server, extra)))
+        fuzzing = not given(args, "--no-fuzz") and selection.chosen(
+            {selection.FUZZ}, selection.tags(given(args, "--features")), selection.tags(given(args, "--skip-features")))
+        code = int(pytest.main(pytest_arguments(args, server, extra) + spread(workers, server, extra, fuzzing)))
     except KeyboardInterrupt:  # pytest handles its own; this is one outside it (probing, starting the server)
         print("stripe-conformance: interrupted", file=sys.stderr)
         return TARGET_UNUSABLE
@@ -257,12 +259,14 @@ def pytest_arguments(args: argparse.Namespace, server, extra: list[str]) -> list
 SPREAD_ALREADY = ("--numprocesses", "--dist", "--pdb", "--trace", "-pno:xdist")
 
 
-def spread(workers: str | int, server, extra: list[str]) -> list[str]:
+def spread(workers: str | int, server, extra: list[str], fuzzing: bool = True) -> list[str]:
     """pytest-xdist's ``-n`` for ``--workers``.
 
-    ``auto`` is 2 processes when the run starts the bundled server and has 2 CPUs or more: the
-    default run against it is CPU-bound (the suite's generated requests and checks), and each
-    worker tests its own accounts there (``TargetSession.own_accounts``). A target the user gave
+    ``auto`` is 2 processes when the run starts the bundled server, has 2 CPUs or more and
+    includes the fuzz tests: those are CPU-bound on our side (generating requests, checking every
+    answer), and each worker tests its own accounts there (``TargetSession.own_accounts``). The
+    scenarios alone take about two seconds: a second process costs more to start than it saves.
+    A target the user gave
     keeps one process unless asked: its accounts are shared, so one worker could change an object
     under another's checks. Arguments that already decide it (``-n``, ``--dist``, ``-p no:xdist``,
     a debugger) win.
@@ -271,7 +275,7 @@ def spread(workers: str | int, server, extra: list[str]) -> list[str]:
                   or (arg == "no:xdist" and before == "-p") for before, arg in zip(["", *extra], extra))
     if workers == options.AUTO:
         bundled = server is not None and getattr(server, "profile", None) is None
-        workers = 2 if bundled and _cpus() >= 2 and importlib.util.find_spec("xdist") is not None else 1
+        workers = 2 if bundled and fuzzing and _cpus() >= 2 and importlib.util.find_spec("xdist") is not None else 1
     return [] if decided or workers == 1 else ["-n", str(workers)]
 
 

@@ -27,6 +27,12 @@ def test_auto_is_two_workers_on_the_bundled_server(two_cpus):
     assert cli.spread(options.AUTO, BUNDLED, []) == ["-n", "2"]
 
 
+def test_auto_is_one_process_without_the_fuzz_tests(two_cpus):
+    # the scenarios alone take about two seconds: a second process would cost more to start
+    assert cli.spread(options.AUTO, BUNDLED, [], fuzzing=False) == []
+    assert cli.spread(2, BUNDLED, [], fuzzing=False) == ["-n", "2"]
+
+
 def test_auto_is_one_process_on_one_cpu(monkeypatch):
     monkeypatch.setattr(cli, "_cpus", lambda: 1)
     assert cli.spread(options.AUTO, BUNDLED, []) == []
@@ -100,3 +106,11 @@ def test_the_default_run_spreads_over_two_workers_and_reports_once():
     assert "2 workers [" in result.stdout
     assert sum(line.startswith("fuzz: ") and "requests sent" in line for line in result.stdout.splitlines()) == 1
     assert "fuzz: 2 stateful sequences" in result.stdout
+
+
+@pytest.mark.slow
+def test_the_scenarios_alone_run_in_one_process():
+    result = subprocess.run([sys.executable, "-m", "conformance.cli", "run", "--no-fuzz", "-k", "retrieve"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert " passed" in result.stdout and "workers" not in result.stdout

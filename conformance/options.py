@@ -94,7 +94,8 @@ OPTIONS: tuple[Option, ...] = (
            "are canceled at the end)", "target", default=False, switch=True, dest="no_cleanup"),
     Option("--workers", "STRIPE_CONFORMANCE_WORKERS",
            "processes the tests are spread over (pytest-xdist's -n); auto: 2 when the run starts the bundled "
-           "server on 2 CPUs or more and includes the fuzz checks, each process its own accounts there, else 1", "selection",
+           "server on 2 CPUs or more and includes both the scenarios and the fuzz checks (the default run), "
+           "each process its own accounts there, else 1", "selection",
            default=AUTO, type=workers, metavar="N|auto", owner=RUN_ONLY),
     Option("--features", "STRIPE_CONFORMANCE_FEATURES",
            "only scenarios with one of these comma-separated feature tags (`fuzz`: the fuzz checks)", "selection",

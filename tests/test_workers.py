@@ -27,10 +27,11 @@ def test_auto_is_two_workers_on_the_bundled_server(two_cpus):
     assert cli.spread(options.AUTO, BUNDLED, []) == ["-n", "2"]
 
 
-def test_auto_is_one_process_without_the_fuzz_tests(two_cpus):
-    # the scenarios alone take about two seconds: a second process would cost more to start
-    assert cli.spread(options.AUTO, BUNDLED, [], fuzzing=False) == []
-    assert cli.spread(2, BUNDLED, [], fuzzing=False) == ["-n", "2"]
+def test_auto_is_one_process_unless_the_run_has_both_scenarios_and_fuzz_tests(two_cpus):
+    # the scenarios alone take about two seconds: a second process would cost more to start; the
+    # fuzz tests alone would leave a worker's account empty for its first tests
+    assert cli.spread(options.AUTO, BUNDLED, [], both=False) == []
+    assert cli.spread(2, BUNDLED, [], both=False) == ["-n", "2"]
 
 
 def test_auto_is_one_process_on_one_cpu(monkeypatch):
@@ -112,5 +113,13 @@ def test_the_default_run_spreads_over_two_workers_and_reports_once():
 def test_the_scenarios_alone_run_in_one_process():
     result = subprocess.run([sys.executable, "-m", "conformance.cli", "run", "--no-fuzz", "-k", "retrieve"],
                             capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert " passed" in result.stdout and "workers" not in result.stdout
+
+
+@pytest.mark.slow
+def test_the_fuzz_tests_alone_run_in_one_process():
+    result = subprocess.run([sys.executable, "-m", "conformance.cli", "run", "--features", "fuzz", "--fuzz-examples",
+                             "1", "-k", "GET and customers"], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert " passed" in result.stdout and "workers" not in result.stdout

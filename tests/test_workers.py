@@ -3,6 +3,8 @@ each with its own accounts there; a target the user gave keeps one unless asked.
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 from types import SimpleNamespace
@@ -123,3 +125,15 @@ def test_the_fuzz_tests_alone_run_in_one_process():
                              "1", "-k", "GET and customers"], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert " passed" in result.stdout and "workers" not in result.stdout
+
+
+@pytest.mark.slow
+def test_a_seed_drawn_at_random_is_the_same_in_every_worker(tmp_path):
+    env = {key: value for key, value in os.environ.items() if key not in ("CI", "STRIPE_CONFORMANCE_SEED")}
+    result = subprocess.run([sys.executable, "-m", "conformance.cli", "run", "--workers", "2", "--fuzz-examples", "1",
+                             "--report", str(tmp_path), "-k", "pi-capture or GET and customers"],
+                            capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "different seeds" not in result.stdout
+    seed = json.loads((tmp_path / "results.json").read_text())["seed"]
+    assert f"seed {seed} (replay with --seed {seed})" in result.stdout  # the fuzz: line names the workers' seed

@@ -18,7 +18,8 @@ from typing import Any, Iterator
 import yaml
 
 from conformance import resources
-from conformance.scenario import FORMAT, ScenarioFormatError, SchemaCheck
+from conformance.scenario import FORMAT, ScenarioFormatError
+from conformance.schemacheck import SchemaCheck
 
 REGISTRIES = {"sources.yaml": "sources_file", "setups.yaml": "setups_file", "features.yaml": "features_file",
               "ids.yaml": "ids_file"}

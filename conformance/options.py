@@ -49,6 +49,20 @@ class Option:
 
 
 RUN_ONLY = "run"  # the owner of rows only ``stripe-conformance run`` reads (it starts the target before pytest)
+AUTO = "auto"
+
+
+def workers(text: str) -> str | int:
+    """``--workers``: a number of processes, at least 1, or ``auto``."""
+    if text.strip().lower() == AUTO:
+        return AUTO
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise ValueError(f"--workers takes a number of processes (1 or more) or auto, not {text!r}")
+    return number
 
 OPTIONS: tuple[Option, ...] = (
     Option("--target", "STRIPE_CONFORMANCE_TARGET",
@@ -78,6 +92,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("--no-cleanup", "STRIPE_CONFORMANCE_NO_CLEANUP",
            "keep what the run left open on a target you gave (else its open PaymentIntents and SetupIntents "
            "are canceled at the end)", "target", default=False, switch=True, dest="no_cleanup"),
+    Option("--workers", "STRIPE_CONFORMANCE_WORKERS",
+           "processes the tests are spread over (pytest-xdist's -n); auto: 2 when the run starts the bundled "
+           "server on 2 CPUs or more and includes both the scenarios and the fuzz checks (the default run), "
+           "each process its own accounts there, else 1", "selection",
+           default=AUTO, type=workers, metavar="N|auto", owner=RUN_ONLY),
     Option("--features", "STRIPE_CONFORMANCE_FEATURES",
            "only scenarios with one of these comma-separated feature tags (`fuzz`: the fuzz checks)", "selection",
            metavar="A,B"),

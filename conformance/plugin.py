@@ -105,6 +105,8 @@ class SuitePlugin:
             raise pytest.UsageError(str(exc)) from exc
         self.worker = getattr(config, "workerinput", None)
         target.rundir = RunDir(self.worker["stripe_conformance_run"] if self.worker else new_id())
+        if self.worker:
+            target.own_accounts(self.worker["workerid"])
         config.stash[TARGET] = target
         config.addinivalue_line("markers", "scenario: a documented-behaviour scenario from scenarios/")
 

@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-import jsonschema
-
 from conformance import resources
+from conformance.schemacheck import SchemaCheck
 
 KEY_ROLES = ("secret", "publishable", "other", "none")
 FORMAT = 2
@@ -92,31 +91,6 @@ def cite(source: dict[str, Any]) -> str:
     if "quote" not in source:
         return f"spec {stated(source)}" + (f" ({source['url']})" if source.get("url") else "")
     return f"\"{source['quote']}\" ({source.get('url') or source.get('seed') or 'spec ' + str(source.get('spec'))})"
-
-
-class SchemaCheck:
-    """A JSON Schema with two validators: jsonschema_rs says whether a document is valid, and
-    jsonschema words the problems of one that is not.
-
-    Every run loads every scenario file and checks it twice (as written, then expanded): with
-    jsonschema alone that was half a second of each run's start; the Rust validator takes a
-    tenth of it. Its "valid" is trusted and its "invalid" only leads to jsonschema's judgement.
-    """
-
-    def __init__(self, schema: dict[str, Any], referred: tuple[dict[str, Any], ...] = ()):
-        import jsonschema_rs
-        from referencing import Registry, Resource
-
-        registry = Registry().with_resources((each["$id"], Resource.from_contents(each)) for each in referred)
-        self.python = jsonschema.Draft202012Validator(schema, registry=registry)
-        fast_registry = jsonschema_rs.Registry([(each["$id"], each) for each in referred]) if referred else None
-        self.fast = jsonschema_rs.validator_for(schema, registry=fast_registry)
-
-    def problems(self, document: Any, limit: int = 5) -> list[str]:
-        if self.fast.is_valid(document):
-            return []
-        found = sorted(self.python.iter_errors(document), key=lambda e: list(e.path))
-        return [f"{'/'.join(map(str, e.path)) or '(top)'}: {e.message}" for e in found[:limit]]
 
 
 @lru_cache(maxsize=None)

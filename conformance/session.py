@@ -40,6 +40,7 @@ class TargetSession:
     rundir: RunDir | None = None  # shared by the run's processes; set by the plugin
     tracker: cleaning.Tracker = field(default_factory=cleaning.Tracker)
     recorder: recording.Recorder | None = None
+    listeners: list[Any] = field(default_factory=list)  # more transport observers (the fuzz tests' ids seen)
     _client: Client | None = None
 
     @classmethod
@@ -84,6 +85,7 @@ class TargetSession:
         transport = Transport(self.stripe_version, Pacer(self.rundir, "pace", self.max_rps),
                               Pacer(self.rundir, "pace-search", search_rps))
         transport.observers.append(self.tracker)
+        transport.observers.extend(self.listeners)
         if self.recorder is not None:
             self.recorder.redact = recording.Redactor(
                 {"secret": self.keys.secret, "publishable": self.keys.publishable, "other": self.keys.other_secret})
@@ -100,6 +102,19 @@ class TargetSession:
         self.rundir.write_part("counts", process, {**self._client.session.counts, **counts})  # the cleanup's included
         if self.recorder is not None:
             self.rundir.write_part("har", process, self.recorder.part())
+
+    def own_accounts(self, worker: str) -> None:
+        """Under pytest-xdist, on a reference server's default keys: this worker's own two accounts.
+
+        Every key is an account there, so each worker's objects are its own: one worker never
+        changes an object another saw (the fuzz checks judge a call by the status they last saw).
+        Keys the run was given are kept: they name the accounts there are.
+        """
+        if self.keys is None or self.keys != Keys.derive(launcher.DEFAULT_SECRET_KEY, None,
+                                                         launcher.DEFAULT_OTHER_SECRET_KEY):
+            return
+        self.keys = Keys.derive(f"{launcher.DEFAULT_SECRET_KEY}_{worker}", None,
+                                f"{launcher.DEFAULT_OTHER_SECRET_KEY}_{worker}")
 
     def version_headers(self) -> dict[str, str]:
         return {"Stripe-Version": self.stripe_version} if self.stripe_version else {}

@@ -8,17 +8,24 @@ One ``requests.Session`` for the scenarios' client and the fuzz checks alike:
   in the run's shared directory), and search requests also share Stripe's separate search limit;
 - a 429 is retried after ``Retry-After`` (or a short backoff), unless ``Stripe-Should-Retry:
   false`` says not to, at most :data:`MAX_RETRIES` times: a rate-limited request was not
-  processed, so even a POST may be sent again. Each retry is counted for the closing summary.
+  processed, so even a POST may be sent again. Each retry is counted for the closing summary;
+- the environment (proxy variables, ``REQUESTS_CA_BUNDLE``) is read once per host, not for every
+  request as requests does (a tenth of a millisecond each, thousands of times a run), and
+  ``~/.netrc`` never: its credentials would replace the key a request carries, and give one to
+  the requests sent without a key on purpose.
 
 Observers see every exchange, retried ones included (recording, tracking what to clean up).
 """
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
 import requests
+from requests.utils import get_environ_proxies
 
 from conformance.rundir import RunDir
 
@@ -52,12 +59,25 @@ class Transport(requests.Session):
     def __init__(self, version: str | None = None, pacer: Pacer | None = None, search_pacer: Pacer | None = None,
                  max_retries: int = MAX_RETRIES):
         super().__init__()
+        self.trust_env = False  # the environment is read by merge_environment_settings, once per host
+        self.environment: dict[tuple[str, str], tuple[dict[str, str], str | None]] = {}
         self.version = version
         self.pacer, self.search_pacer = pacer or Pacer(None, "", None), search_pacer or Pacer(None, "", None)
         self.max_retries = max_retries
         self.observers: list[Observer] = []
         self.counts = {"requests": 0, "rate_limited": 0, "retries": 0}
         self.step: str | None = None  # the scenario step being sent, for observers
+
+    def merge_environment_settings(self, url: str, proxies: Any, stream: Any, verify: Any, cert: Any) -> dict:
+        """requests' own merge with trust_env, but the environment read once per scheme and host."""
+        host = urlsplit(url)[:2]
+        if host not in self.environment:
+            self.environment[host] = _environment(*host)
+        from_environment, bundle = self.environment[host]
+        proxies = {**from_environment, **(proxies or {})}
+        if bundle and (verify is True or verify is None):
+            verify = bundle
+        return super().merge_environment_settings(url, proxies, stream, verify, cert)
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         if self.version and "Stripe-Version" not in request.headers:
@@ -79,6 +99,12 @@ class Transport(requests.Session):
             attempt += 1
             self.counts["retries"] += 1
             time.sleep(_delay(response, attempt))
+
+
+def _environment(scheme: str, netloc: str) -> tuple[dict[str, str], str | None]:
+    """The proxies the environment gives a host (``NO_PROXY`` heeded) and the CA bundle it names."""
+    return (get_environ_proxies(f"{scheme}://{netloc}/"),
+            os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE"))
 
 
 def _may_retry(response: requests.Response) -> bool:

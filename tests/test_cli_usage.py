@@ -124,3 +124,16 @@ def test_list_into_a_closed_pipe_is_quiet():
     err = listing.stderr.read().decode()
     assert listing.wait(timeout=60) == 0
     assert "Traceback" not in err and "BrokenPipe" not in err, err
+
+
+def test_a_run_without_feature_tags_reads_no_scenario_to_check_them(monkeypatch):
+    # The controller of a two-worker run collects nothing: reading every scenario there only delayed the workers.
+    import conformance.scenario
+
+    def unread():
+        raise AssertionError("the scenarios were read")
+
+    monkeypatch.setattr(conformance.scenario, "load_all", unread)
+    selection.check(None, "", " , ")
+    with pytest.raises(AssertionError, match="were read"):
+        selection.check("capture")

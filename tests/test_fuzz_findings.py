@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from collections import Counter
+
 import pytest
 import requests
 
@@ -76,3 +79,18 @@ def test_a_setup_intent_s_automatic_payment_methods_needs_enabled(reference_serv
     answer = call(reference_server, "POST", "/v1/setup_intents", "automatic_payment_methods[allow_redirects]=never")
     assert answer.status_code == 400
     assert answer.json()["error"]["param"] == "automatic_payment_methods[enabled]"
+
+
+def test_the_closing_lines_add_up_every_process_s_counts():
+    from conformance.fuzz.stats import Stats
+
+    worker = Stats(statuses=Counter({200: 3, 400: 5}), sequences=2, reached=Counter({"succeeded": 1}),
+                   positive=Counter({"sent": 4, "accepted": 2}))
+    other = Stats(statuses=Counter({400: 1, 404: 2}), sequences=1, reached=Counter({"succeeded": 1, "canceled": 1}),
+                  positive=Counter({"sent": 2, "accepted": 1}))
+    total = Stats.merged([json.loads(json.dumps(worker.part())), json.loads(json.dumps(other.part()))])
+    assert total.lines(7) == [
+        "fuzz: 11 requests sent (200: 3, 400: 6, 404: 2); seed 7 (replay with --seed 7)",
+        "fuzz: 3 of 6 valid generated requests accepted (50%)",
+        "fuzz: 3 stateful sequences; PaymentIntent statuses reached: canceled: 1, succeeded: 2",
+    ]

@@ -362,6 +362,10 @@ def test_the_seed_is_printed_and_stored_under_xdist(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "fuzz seed: 5 (replay with --seed 5)" in result.stdout
     assert valid_results(tmp_path / "results.json")["seed"] == 5
+    # the workers' counts, added up by the controller
+    assert "fuzz: 2 stateful sequences; PaymentIntent statuses reached: " in result.stdout
+    sent = [line for line in result.stdout.splitlines() if line.startswith("fuzz: ") and "requests sent" in line]
+    assert len(sent) == 1 and "seed 5 (replay with --seed 5)" in sent[0], result.stdout
 
 
 @pytest.mark.parametrize("where", ["a-file", "/proc/nope"])

@@ -54,3 +54,26 @@ def test_an_unrelated_session_passes_and_registers_none_of_the_suite_s_hooks(tmp
     assert any("conformance.plugin" in line for line in registered)  # its options, and only them
     assert not [line for line in registered if "conformance.reporting" in line or "conformance.fuzz" in line
                 or "SuitePlugin" in line]
+
+
+SESSION_PROBE = '''
+import sys
+import pytest
+from conformance import cli
+
+class Probe:
+    def pytest_collection_finish(self, session):
+        rewriting = [hook for hook in sys.meta_path if type(hook).__name__ == "AssertionRewritingHook"]
+        print("assertmode:", session.config.option.assertmode, "rewriting hooks:", len(rewriting))
+
+args, _ = cli.build_parser().parse_known_args(["run"])
+sys.exit(pytest.main(cli.pytest_arguments(args, None, ["--collect-only", "-q", "--no-fuzz"]), plugins=[Probe()]))
+'''
+
+
+def test_the_suite_s_session_rewrites_no_asserts(tmp_path):
+    # Rewriting every module of the distribution cost a second a run, uncached without bytecode files.
+    result = subprocess.run([sys.executable, "-c", SESSION_PROBE], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "assertmode: plain rewriting hooks: 0" in result.stdout

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 DEFAULT_EXAMPLES = 10
 """Generated requests per operation (and stateful sequences) in a default run: the whole suite,
-scenarios included, stays under a minute on two cores. Raise it with ``--fuzz-examples``."""
+scenarios included, takes about 10 s on two cores (docs/fuzzing.md). Raise it with ``--fuzz-examples``."""
 
 CI_SEED = 0
 

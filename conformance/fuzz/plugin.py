@@ -15,8 +15,13 @@ import pytest
 from conformance import options as run_options
 from conformance import selection
 from conformance.fuzz import options  # light: schemathesis is imported only by the fuzz tests
+from conformance.fuzz.stats import Stats
+from conformance.plugin import TARGET
 
 TEST_MODULE = "test_fuzz.py"
+
+
+SEED = "stripe_conformance_seed"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -25,9 +30,17 @@ def pytest_configure(config: pytest.Config) -> None:
     # --no-fuzz: their document, the slow part of collecting them, is not even loaded.
     selected = selection.chosen({selection.FUZZ}, selection.tags(run_options.value(config, "--features")),
                                 selection.tags(run_options.value(config, "--skip-features")))
+    worker = getattr(config, "workerinput", {})
+    seed = run_options.value(config, "--seed")
     options.activate(options.FuzzOptions.resolve(run_options.value(config, "--fuzz-examples"),
-                                                 run_options.value(config, "--seed"),
+                                                 seed if seed is not None else worker.get(SEED),
                                                  enabled=selected and not run_options.value(config, "--no-fuzz")))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    # pytest-xdist: a seed drawn at random is drawn once, by the controller, and printed once.
+    node.workerinput[SEED] = options.active().seed
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
@@ -55,8 +68,25 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     return report
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    existing = sys.modules.get("conformance.fuzz.existing")  # imported only where fuzz tests were collected
+    if existing is not None:
+        target = session.config.stash[TARGET]
+        target.listeners.append(existing.RunAnswers(target))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # Every process leaves its counts for the closing lines (under pytest-xdist, the controller prints them).
+    report = sys.modules.get("conformance.fuzz.report")  # imported only where fuzz tests were collected
+    rundir = session.config.stash[TARGET].rundir
+    if report is not None and rundir is not None:
+        worker = getattr(session.config, "workerinput", None)
+        rundir.write_part("fuzz", worker["workerid"] if worker else "main", report.STATS.part())
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
-    report = sys.modules.get("conformance.fuzz.report")
-    if report is not None and report.STATS.requests:
-        for line in report.STATS.lines(options.active().seed):
+    rundir = config.stash[TARGET].rundir
+    stats = Stats.merged(rundir.parts("fuzz")) if rundir is not None else None
+    if stats is not None and stats.requests:
+        for line in stats.lines(options.active().seed):
             terminalreporter.write_line(line)

@@ -3,7 +3,7 @@
 Handlers run on one event loop and never await between reading and writing an object,
 so every operation is atomic without locks.
 
-A store may also be durable (:mod:`reference_impl.sqlite_store`) or bounded (``max_objects``,
+A store may also be durable (:mod:`reference_impl.durable_store`) or bounded (``max_objects``,
 :mod:`reference_impl.eviction`): handlers mutate the objects they get in place, so each mutating
 request runs inside :meth:`Store.transaction`, at whose end the store sees every object the
 request touched (a durable store saves them, a bounded one notes which have reached a final state

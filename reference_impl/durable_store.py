@@ -40,9 +40,15 @@ WRITE = "w"  # ("w", objects [(id, account, kind, JSON)], states [(id, pickle)],
 RESET = "reset"  # ("reset", account, or None for every account)
 
 SYNC_INTERVAL_S = 0.2
+# A log is compacted once at least half of it is dead (older versions, evicted or reset objects),
+# so a compaction rewrites at most as much as the writes since the last one made dead: creating
+# objects costs no compaction at all. And it has grown by half since the last one, so that
+# framing (more than half of a tiny object's bytes) cannot start one after every append.
 COMPACT_MIN_BYTES = 32 << 20  # below this a log is left as it is
-COMPACT_CHUNK = 500  # objects (or states, or keys) written per frame of a compaction (about 1-2 ms)
-COMPACT_FRAMES_PER_APPEND = 1  # a compaction's frames written after each append
+COMPACT_GROWTH = 1.5
+ROW_BYTES = 64  # a row's framing, beside its body: id, account, kind, pickle opcodes
+COMPACT_CHUNK = 1000  # objects (or states, or keys) written per frame of a compaction
+COMPACT_FRAMES_PER_APPEND = 4  # written after each append: about 5-10 ms, few appends to copy at the end
 
 
 def _json(obj: dict) -> bytes:
@@ -102,10 +108,6 @@ class Replay:
         else:
             raise ValueError(f"unknown record {record[0]!r}")
 
-    def size(self) -> int:
-        return (sum(len(body) for _, _, body in self.objects.values()) + sum(map(len, self.states.values()))
-                + sum(len(row[4]) for row in self.responses.values()))
-
 
 def read(path: str) -> tuple[Replay, int]:
     """The live rows of the log at ``path``, and the length of its whole frames."""
@@ -149,6 +151,11 @@ class DurableStore(Store):
         self._pending: list[bytes] = []  # frames appended at the next write
         self._flushed: asyncio.Future | None = None  # done when the pending frames are written
         self._compaction: Compaction | None = None
+        # The bytes of the latest version of each object and hidden state, the rest of the log being dead.
+        self._object_bytes: dict[str, int] = {}
+        self._state_bytes: dict[str, int] = {}
+        self._live = 0  # their sum, and the idempotency keys' (until a reset, counted live)
+        self._compacted = 0  # the log's size after its last compaction
         try:
             self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
             try:
@@ -172,8 +179,7 @@ class DurableStore(Store):
         replay, self._size = self._replay()
         self._load(replay)
         self._trim()
-        self._compact_at = max(COMPACT_MIN_BYTES, 2 * replay.size())
-        if self._size > self._compact_at:
+        if self._worth_compacting():
             self._compact_now()
 
     # ---------------------------------------------------------------- tracking
@@ -210,11 +216,31 @@ class DurableStore(Store):
         if not (touched or self._states or self._keys or evicted):
             return None
         gone = set(evicted)
-        return (WRITE,
-                [(ident, c.account, c.kind, _json(obj)) for ident, (c, obj) in touched.items() if ident not in gone],
-                [(ident, pickle.dumps(state)) for ident, state in self._states.items() if ident not in gone],
-                [_response_row(account, key, saved) for account, key, saved in self._keys],
-                evicted)
+        record = (WRITE,
+                  [(ident, c.account, c.kind, _json(obj)) for ident, (c, obj) in touched.items() if ident not in gone],
+                  [(ident, pickle.dumps(state)) for ident, state in self._states.items() if ident not in gone],
+                  [_response_row(account, key, saved) for account, key, saved in self._keys],
+                  evicted)
+        self._note(record)
+        return record
+
+    def _note(self, record: tuple) -> None:
+        """Keep the count of live bytes: what ``record`` writes replaces (or removes) what was live."""
+        _, objects, states, responses, deleted = record
+        live, sizes = self._live, self._object_bytes
+        for ident, _, _, body in objects:
+            size = len(body) + ROW_BYTES
+            live += size - sizes.get(ident, 0)
+            sizes[ident] = size
+        for ident, state in states:
+            size = len(state) + ROW_BYTES
+            live += size - self._state_bytes.get(ident, 0)
+            self._state_bytes[ident] = size
+        for row in responses:
+            live += len(row[4]) + ROW_BYTES
+        for ident in deleted:
+            live -= sizes.pop(ident, 0) + self._state_bytes.pop(ident, 0)
+        self._live = live
 
     # ---------------------------------------------------------------- group commit
 
@@ -264,6 +290,13 @@ class DurableStore(Store):
         self._size += len(data)
 
     def reset(self, account: str | None = None) -> int:
+        if account is None:
+            self._object_bytes, self._state_bytes, self._live = {}, {}, 0
+        else:
+            for (owner, _), collection in self._collections.items():
+                if owner == account:
+                    for ident in collection.ids():
+                        self._live -= self._object_bytes.pop(ident, 0) + self._state_bytes.pop(ident, 0)
         forgotten = super().reset(account)
         self._pending.append(frame((RESET, account)))
         self.flush()
@@ -271,9 +304,12 @@ class DurableStore(Store):
 
     # ---------------------------------------------------------------- compaction
 
+    def _worth_compacting(self) -> bool:
+        return self._size > max(COMPACT_MIN_BYTES, 2 * self._live, COMPACT_GROWTH * self._compacted)
+
     def _compact_some(self) -> None:
         if self._compaction is None:
-            if self._size <= self._compact_at:
+            if not self._worth_compacting():
                 return
             self._compaction = Compaction(self)
         if self._compaction.step(COMPACT_FRAMES_PER_APPEND):
@@ -288,7 +324,7 @@ class DurableStore(Store):
     def _finish_compaction(self) -> None:
         compaction, self._compaction = self._compaction, None
         self._fd, self._size = compaction.replace(self._fd, self._size)
-        self._compact_at = max(COMPACT_MIN_BYTES, 2 * self._size)
+        self._compacted = self._size
 
     def _dump(self) -> Iterator[bytes]:
         """Frames holding every live object, hidden state and idempotency key, as they are when each is written.
@@ -329,6 +365,8 @@ class DurableStore(Store):
         return replay, good
 
     def _load(self, replay: Replay) -> None:
+        self._note((WRITE, [(ident, *row) for ident, row in replay.objects.items()], list(replay.states.items()),
+                    list(replay.responses.values()), []))
         for ident, (account, kind, body) in replay.objects.items():
             obj = self.collection(account, kind).add(_unjson(body))
             if obj["id"] != ident:
@@ -349,7 +387,9 @@ class DurableStore(Store):
             return
         evicted = self._evict_past_bound({account for account, _ in self._collections})
         if evicted:
-            self._append(frame((WRITE, [], [], [], [ident for _, ident in evicted])))
+            record = (WRITE, [], [], [], [ident for _, ident in evicted])
+            self._note(record)
+            self._append(frame(record))
 
     def _migrate(self) -> None:
         """A SQLite file of the previous format: loaded, then replaced by a log of what it held."""

@@ -118,6 +118,24 @@ def test_the_log_is_compacted_while_written_and_a_restart_finds_everything_as_it
     reopened.store.close()
 
 
+def test_objects_only_created_are_never_compacted_nor_new_versions_before_half_the_log_is_dead(tmp_path, monkeypatch):
+    monkeypatch.setattr(durable_store, "COMPACT_MIN_BYTES", 20_000)
+    db = str(tmp_path / "stripe.db")
+    store = DurableStore(db)
+    app = create_app(store)
+    started = []
+    store._dump = lambda dump=store._dump: started.append(os.path.getsize(db)) or dump()
+    made = made_intents(app, 60, form=PI)  # about 90 KB of live objects, none dead
+    assert started == []
+    for pi in made[:20]:  # a third of them rewritten: the log is a quarter dead
+        exchange(app, ("POST", f"/v1/payment_intents/{pi['id']}", A, {"metadata[n]": "1"}))
+    assert started == []
+    for pi in made * 2:  # now most of it is
+        exchange(app, ("POST", f"/v1/payment_intents/{pi['id']}", A, {"metadata[n]": "2"}))
+    assert len(started) >= 1
+    store.close()
+
+
 def test_a_compaction_at_start_keeps_everything(tmp_path, monkeypatch):
     db = str(tmp_path / "stripe.db")
     store = DurableStore(db)

@@ -33,10 +33,10 @@ from typing import Awaitable, Iterator
 import orjson
 
 from reference_impl import change_log, sqlite_legacy
-from reference_impl.change_log import MAGIC, SQLITE_MAGIC, DamagedLog, NotALog, frame, write_all
+from reference_impl.change_log import MAGIC, SQLITE_MAGIC, DamagedLog, NotALog, frame, serialize, write_all
 from reference_impl.store import IDEMPOTENCY_TTL, Collection, SavedResponse, Store
 
-WRITE = "w"  # ("w", objects [(id, account, kind, JSON)], states [(id, pickle)], responses [row], deleted [id])
+WRITE = "w"  # ("w", objects [(id, account, kind, JSON)], states [(id, state)], responses [row], deleted [id])
 RESET = "reset"  # ("reset", account, or None for every account)
 
 SYNC_INTERVAL_S = 0.2
@@ -47,6 +47,7 @@ SYNC_INTERVAL_S = 0.2
 COMPACT_MIN_BYTES = 32 << 20  # below this a log is left as it is
 COMPACT_GROWTH = 1.5
 ROW_BYTES = 64  # a row's framing, beside its body: id, account, kind, pickle opcodes
+STATE_BYTES = 200  # a hidden state, pickled (counted, not measured: it is pickled with its record)
 COMPACT_CHUNK = 1000  # objects (or states, or keys) written per frame of a compaction
 COMPACT_FRAMES_PER_APPEND = 4  # written after each append: about 5-10 ms, few appends to copy at the end
 
@@ -78,7 +79,7 @@ class Replay:
 
     def __init__(self) -> None:
         self.objects: dict[str, tuple[str, str, bytes]] = {}  # id -> (account, kind, JSON); first write's order
-        self.states: dict[str, bytes] = {}
+        self.states: dict[str, dict] = {}
         self.responses: dict[tuple[str, str], tuple] = {}
 
     def apply(self, record: tuple) -> None:
@@ -148,7 +149,7 @@ class DurableStore(Store):
         self._path = path
         self._states: dict[str, dict] = {}  # hidden state touched in the open transaction
         self._keys: list[tuple[str, str, SavedResponse]] = []
-        self._pending: list[bytes] = []  # frames appended at the next write
+        self._pending: list[bytes] = []  # serialized records, one frame at the next write
         self._flushed: asyncio.Future | None = None  # done when the pending frames are written
         self._compaction: Compaction | None = None
         # The bytes of the latest version of each object and hidden state, the rest of the log being dead.
@@ -206,10 +207,10 @@ class DurableStore(Store):
         try:
             # Serialized now, as the request leaves them: later requests may change them in place.
             record = self._record(touched, [ident for _, ident in evicted])
+            if record is not None:
+                self._enqueue(serialize(record))
         finally:
             self._states, self._keys = {}, []
-        if record is not None:
-            self._enqueue(frame(record))
         return evicted
 
     def _record(self, touched: dict[str, tuple[Collection, dict]], evicted: list[str]) -> tuple | None:
@@ -218,7 +219,7 @@ class DurableStore(Store):
         gone = set(evicted)
         record = (WRITE,
                   [(ident, c.account, c.kind, _json(obj)) for ident, (c, obj) in touched.items() if ident not in gone],
-                  [(ident, pickle.dumps(state)) for ident, state in self._states.items() if ident not in gone],
+                  [(ident, state) for ident, state in self._states.items() if ident not in gone],
                   [_response_row(account, key, saved) for account, key, saved in self._keys],
                   evicted)
         self._note(record)
@@ -232,10 +233,9 @@ class DurableStore(Store):
             size = len(body) + ROW_BYTES
             live += size - sizes.get(ident, 0)
             sizes[ident] = size
-        for ident, state in states:
-            size = len(state) + ROW_BYTES
-            live += size - self._state_bytes.get(ident, 0)
-            self._state_bytes[ident] = size
+        for ident, _ in states:
+            live += STATE_BYTES - self._state_bytes.get(ident, 0)
+            self._state_bytes[ident] = STATE_BYTES
         for row in responses:
             live += len(row[4]) + ROW_BYTES
         for ident in deleted:
@@ -275,7 +275,7 @@ class DurableStore(Store):
         waiting, self._flushed = self._flushed, None
         try:
             if pending:
-                self._append(b"".join(pending))
+                self._append(frame(pending))
         except Exception as exc:  # noqa: BLE001 - each waiting request answers it (a 500)
             if waiting is None:
                 raise
@@ -298,7 +298,7 @@ class DurableStore(Store):
                     for ident in collection.ids():
                         self._live -= self._object_bytes.pop(ident, 0) + self._state_bytes.pop(ident, 0)
         forgotten = super().reset(account)
-        self._pending.append(frame((RESET, account)))
+        self._pending.append(serialize((RESET, account)))
         self.flush()
         return forgotten
 
@@ -347,12 +347,13 @@ class DurableStore(Store):
                         if position is not None:
                             rows.append((ident, collection.account, collection.kind,
                                          _json(collection.at(position))))
-                    yield frame((WRITE, rows, [], [], []))
+                    yield frame([serialize((WRITE, rows, [], [], []))])
             for part in _chunks(state_ids):
-                yield frame((WRITE, [], [(ident, pickle.dumps(self._internal[ident])) for ident in part
-                                         if ident in self._internal], [], []))
+                yield frame([serialize((WRITE, [], [(ident, self._internal[ident]) for ident in part
+                                                    if ident in self._internal], [], []))])
             for part in _chunks(responses):
-                yield frame((WRITE, [], [], [_response_row(account, key, saved) for (account, key), saved in part], []))
+                yield frame([serialize((WRITE, [], [], [_response_row(account, key, saved)
+                                                        for (account, key), saved in part], []))])
 
         return frames()
 
@@ -373,8 +374,7 @@ class DurableStore(Store):
                 raise ValueError(f"object {ident} holds {obj['id']}")
             if self._ledger is not None:
                 self._ledger.note(account, kind, obj)
-        for ident, state in replay.states.items():
-            self._internal[ident] = pickle.loads(state)
+        self._internal.update(replay.states)
         cutoff = time.time() - IDEMPOTENCY_TTL
         for account, key, fingerprint, status, body, request_id, created in sorted(
                 replay.responses.values(), key=lambda row: row[6]):
@@ -389,13 +389,14 @@ class DurableStore(Store):
         if evicted:
             record = (WRITE, [], [], [], [ident for _, ident in evicted])
             self._note(record)
-            self._append(frame(record))
+            self._append(frame([serialize(record)]))
 
     def _migrate(self) -> None:
         """A SQLite file of the previous format: loaded, then replaced by a log of what it held."""
         rows = sqlite_legacy.read(self._path)
         replay = Replay()
-        replay.apply((WRITE, rows.objects, rows.states, rows.responses, []))
+        replay.apply((WRITE, rows.objects, [(ident, pickle.loads(state)) for ident, state in rows.states],
+                      rows.responses, []))
         self._load(replay)
         self._trim()
         self._size = 0

@@ -173,6 +173,10 @@ class DurableStore(Store):
         if head.startswith(SQLITE_MAGIC):
             self._migrate()
             return
+        try:
+            os.remove(self._path + ".compact")  # a compaction the process did not live to finish
+        except FileNotFoundError:
+            pass
         if not head:
             write_all(self._fd, MAGIC)
         elif head != MAGIC:

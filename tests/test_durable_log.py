@@ -67,6 +67,38 @@ def test_zeroed_pages_after_the_last_frame_are_a_machine_crash_not_damage(tmp_pa
     app.store.close()
 
 
+def test_a_compaction_cut_short_leaves_the_log_whole_and_its_file_is_removed(tmp_path, monkeypatch):
+    monkeypatch.setattr(durable_store, "COMPACT_MIN_BYTES", 1000)
+    monkeypatch.setattr(durable_store, "COMPACT_CHUNK", 1)
+    monkeypatch.setattr(durable_store, "COMPACT_FRAMES_PER_APPEND", 1)
+    db = str(tmp_path / "stripe.db")
+    store = DurableStore(db)
+    app = create_app(store)
+    made = made_intents(app, 5)
+    for n in range(50):
+        exchange(app, ("POST", f"/v1/payment_intents/{made[0]['id']}", A, {"metadata[n]": str(n)}))
+        if store._compaction is not None:
+            break
+    assert store._compaction is not None and os.path.exists(db + ".compact")  # under way: the process dies here
+    before = state_of(app)
+    os.close(store._fd)  # no close(): nothing flushed, finished or removed
+    reopened = create_app(DurableStore(db))
+    assert state_of(reopened) == before
+    assert not os.path.exists(db + ".compact")
+    reopened.store.close()
+
+
+def test_a_sqlite_file_of_another_program_is_one_line(tmp_path):
+    db = str(tmp_path / "other.db")
+    other = sqlite3.connect(db)
+    other.execute("CREATE TABLE notes (body TEXT)")
+    other.commit()
+    other.close()
+    with pytest.raises(StoreError) as refused:
+        DurableStore(db)
+    assert str(refused.value).startswith(f"--db {db}: not a database this server wrote (no table objects")
+
+
 def test_a_damaged_frame_with_whole_frames_after_it_is_one_line(tmp_path):
     db = str(tmp_path / "stripe.db")
     store = DurableStore(db)

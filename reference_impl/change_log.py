@@ -24,6 +24,7 @@ from typing import BinaryIO, Iterator
 MAGIC = b"stripe-conformance changes v1\n"
 SQLITE_MAGIC = b"SQLite format 3\x00"  # the format before this one (reference_impl/sqlite_legacy.py)
 HEAD = struct.Struct("<II")
+PROTOCOL = 5
 READ_CHUNK = 1 << 20
 
 
@@ -38,7 +39,7 @@ class DamagedLog(Exception):
 
 
 def serialize(record: tuple) -> bytes:
-    return pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
+    return pickle.dumps(record, PROTOCOL)
 
 
 def frame(serialized: list[bytes]) -> bytes:

@@ -194,7 +194,9 @@ class DurableStore(Store):
         return True
 
     def internal(self, ident: str) -> dict:
-        state = super().internal(ident)
+        state = self._internal.get(ident)  # Store.internal, inline: a confirm asks for three
+        if state is None:
+            state = self._internal[ident] = {}
         if self._touched is not None:
             self._states[ident] = state
         return state
@@ -208,26 +210,33 @@ class DurableStore(Store):
 
     def _commit(self, touched: dict[str, tuple[Collection, dict]]) -> list[tuple[Collection, str]]:
         evicted = super()._commit(touched)
-        try:
-            # Serialized now, as the request leaves them: later requests may change them in place.
-            record = self._record(touched, [ident for _, ident in evicted])
-            if record is not None:
-                self._enqueue(serialize(record))
-        finally:
-            self._states, self._keys = {}, []
+        states, keys, self._states, self._keys = self._states, self._keys, {}, []
+        if not (touched or states or keys or evicted):
+            return evicted
+        deleted = [ident for _, ident in evicted]
+        if deleted:
+            gone = set(deleted)
+            touched = {ident: found for ident, found in touched.items() if ident not in gone}
+            states = {ident: state for ident, state in states.items() if ident not in gone}
+        # Serialized now, as the request leaves them: later requests may change them in place.
+        state_rows = list(states.items())
+        responses = [_response_row(account, key, saved) for account, key, saved in keys]
+        self._note((WRITE, [], state_rows, responses, deleted))
+        self._enqueue(serialize((WRITE, self._rows(touched), state_rows, responses, deleted)))
         return evicted
 
-    def _record(self, touched: dict[str, tuple[Collection, dict]], evicted: list[str]) -> tuple | None:
-        if not (touched or self._states or self._keys or evicted):
-            return None
-        gone = set(evicted)
-        record = (WRITE,
-                  [(ident, c.account, c.kind, _json(obj)) for ident, (c, obj) in touched.items() if ident not in gone],
-                  [(ident, state) for ident, state in self._states.items() if ident not in gone],
-                  [_response_row(account, key, saved) for account, key, saved in self._keys],
-                  evicted)
-        self._note(record)
-        return record
+    def _rows(self, touched: dict[str, tuple[Collection, dict]]) -> list[tuple[str, str, str, bytes]]:
+        """The rows of the objects a request touched, counted as :meth:`_note` counts them (in the same loop)."""
+        rows = []
+        live, sizes = self._live, self._object_bytes
+        for ident, (collection, obj) in touched.items():
+            body = _json(obj)
+            rows.append((ident, collection.account, collection.kind, body))
+            size = len(body) + ROW_BYTES
+            live += size - sizes.get(ident, 0)
+            sizes[ident] = size
+        self._live = live
+        return rows
 
     def _note(self, record: tuple) -> None:
         """Keep the count of live bytes: what ``record`` writes replaces (or removes) what was live."""
@@ -256,13 +265,15 @@ class DurableStore(Store):
         directly) a record is written at once.
         """
         self._pending.append(data)
+        if self._flushed is not None:
+            return  # a write is due in this turn already
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             loop = None
         if loop is None:
             self.flush()
-        elif self._flushed is None:
+        else:
             self._flushed = loop.create_future()
             loop.call_soon(self.flush)
 

@@ -26,6 +26,7 @@ SQLITE_MAGIC = b"SQLite format 3\x00"  # the format before this one (reference_i
 HEAD = struct.Struct("<II")
 PROTOCOL = 5
 READ_CHUNK = 1 << 20
+IOV_MAX = 1024  # pieces one writev() takes (POSIX's minimum is 16; Linux takes 1,024)
 
 
 class NotALog(Exception):
@@ -42,16 +43,23 @@ def serialize(record: tuple) -> bytes:
     return pickle.dumps(record, PROTOCOL)
 
 
-def frame(serialized: list[bytes]) -> bytes:
-    payload = b"".join(serialized)
-    return HEAD.pack(len(payload), zlib.crc32(payload)) + payload
+def frame(serialized: list[bytes]) -> list[bytes]:
+    """The frame of these records, as the pieces to write (not joined: ``writev()`` takes them as they are)."""
+    crc = length = 0
+    for part in serialized:
+        crc = zlib.crc32(part, crc)
+        length += len(part)
+    return [HEAD.pack(length, crc), *serialized]
 
 
-def write_all(fd: int, data: bytes) -> None:
-    """``write()`` until every byte is the kernel's: from then on only a machine crash loses them."""
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
+def write_all(fd: int, parts: list[bytes]) -> None:
+    """``writev()`` until every byte is the kernel's: from then on only a machine crash loses them."""
+    done = os.writev(fd, parts) if len(parts) <= IOV_MAX else 0
+    total = sum(map(len, parts))
+    if done < total:  # cut short (or too many pieces): the rest, in one piece
+        view = memoryview(b"".join(parts))[done:]
+        while view:
+            view = view[os.write(fd, view):]
 
 
 def records(file: BinaryIO, size: int) -> Iterator[tuple[tuple, int]]:

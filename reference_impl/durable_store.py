@@ -47,7 +47,6 @@ SYNC_INTERVAL_S = 0.2
 COMPACT_MIN_BYTES = 32 << 20  # below this a log is left as it is
 COMPACT_GROWTH = 1.5
 ROW_BYTES = 64  # a row's framing, beside its body: id, account, kind, pickle opcodes
-STATE_BYTES = 200  # a hidden state, pickled (counted, not measured: it is pickled with its record)
 COMPACT_CHUNK = 1000  # objects (or states, or keys) written per frame of a compaction
 COMPACT_FRAMES_PER_APPEND = 4  # written after each append: about 5-10 ms, few appends to copy at the end
 
@@ -152,9 +151,9 @@ class DurableStore(Store):
         self._pending: list[bytes] = []  # serialized records, one frame at the next write
         self._flushed: asyncio.Future | None = None  # done when the pending frames are written
         self._compaction: Compaction | None = None
-        # The bytes of the latest version of each object and hidden state, the rest of the log being dead.
+        # The bytes of the latest version of each object, the rest of the log being dead. Hidden
+        # states (a few dozen bytes, written with their object) are not counted.
         self._object_bytes: dict[str, int] = {}
-        self._state_bytes: dict[str, int] = {}
         self._live = 0  # their sum, and the idempotency keys' (until a reset, counted live)
         self._compacted = 0  # the log's size after its last compaction
         try:
@@ -178,7 +177,7 @@ class DurableStore(Store):
         except FileNotFoundError:
             pass
         if not head:
-            write_all(self._fd, MAGIC)
+            write_all(self._fd, [MAGIC])
         elif head != MAGIC:
             raise NotALog()
         replay, self._size = self._replay()
@@ -219,10 +218,10 @@ class DurableStore(Store):
             touched = {ident: found for ident, found in touched.items() if ident not in gone}
             states = {ident: state for ident, state in states.items() if ident not in gone}
         # Serialized now, as the request leaves them: later requests may change them in place.
-        state_rows = list(states.items())
         responses = [_response_row(account, key, saved) for account, key, saved in keys]
-        self._note((WRITE, [], state_rows, responses, deleted))
-        self._enqueue(serialize((WRITE, self._rows(touched), state_rows, responses, deleted)))
+        if responses or deleted:
+            self._note((WRITE, [], [], responses, deleted))
+        self._enqueue(serialize((WRITE, self._rows(touched), list(states.items()), responses, deleted)))
         return evicted
 
     def _rows(self, touched: dict[str, tuple[Collection, dict]]) -> list[tuple[str, str, str, bytes]]:
@@ -240,19 +239,16 @@ class DurableStore(Store):
 
     def _note(self, record: tuple) -> None:
         """Keep the count of live bytes: what ``record`` writes replaces (or removes) what was live."""
-        _, objects, states, responses, deleted = record
+        _, objects, _, responses, deleted = record
         live, sizes = self._live, self._object_bytes
         for ident, _, _, body in objects:
             size = len(body) + ROW_BYTES
             live += size - sizes.get(ident, 0)
             sizes[ident] = size
-        for ident, _ in states:
-            live += STATE_BYTES - self._state_bytes.get(ident, 0)
-            self._state_bytes[ident] = STATE_BYTES
         for row in responses:
             live += len(row[4]) + ROW_BYTES
         for ident in deleted:
-            live -= sizes.pop(ident, 0) + self._state_bytes.pop(ident, 0)
+            live -= sizes.pop(ident, 0)
         self._live = live
 
     # ---------------------------------------------------------------- group commit
@@ -300,18 +296,18 @@ class DurableStore(Store):
             _settle(waiting, None)
         self._compact_some()
 
-    def _append(self, data: bytes) -> None:
-        write_all(self._fd, data)
-        self._size += len(data)
+    def _append(self, parts: list[bytes]) -> None:
+        write_all(self._fd, parts)
+        self._size += sum(map(len, parts))
 
     def reset(self, account: str | None = None) -> int:
         if account is None:
-            self._object_bytes, self._state_bytes, self._live = {}, {}, 0
+            self._object_bytes, self._live = {}, 0
         else:
             for (owner, _), collection in self._collections.items():
                 if owner == account:
                     for ident in collection.ids():
-                        self._live -= self._object_bytes.pop(ident, 0) + self._state_bytes.pop(ident, 0)
+                        self._live -= self._object_bytes.pop(ident, 0)
         forgotten = super().reset(account)
         self._pending.append(serialize((RESET, account)))
         self.flush()
@@ -341,7 +337,7 @@ class DurableStore(Store):
         self._fd, self._size = compaction.replace(self._fd, self._size)
         self._compacted = self._size
 
-    def _dump(self) -> Iterator[bytes]:
+    def _dump(self) -> Iterator[list[bytes]]:
         """Frames holding every live object, hidden state and idempotency key, as they are when each is written.
 
         What exists now is listed now; what is added later is in the frames appended meanwhile,
@@ -353,7 +349,7 @@ class DurableStore(Store):
         state_ids = list(self._internal)
         responses = list(self._responses.items())
 
-        def frames() -> Iterator[bytes]:
+        def frames() -> Iterator[list[bytes]]:
             for collection, ids in collections:
                 for part in _chunks(ids):
                     rows = []
@@ -441,11 +437,11 @@ class Compaction:
         self._frames = store._dump()
         self._fd = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         self._size = 0
-        self._write(MAGIC)
+        self._write([MAGIC])
 
-    def _write(self, data: bytes) -> None:
-        write_all(self._fd, data)
-        self._size += len(data)
+    def _write(self, parts: list[bytes]) -> None:
+        write_all(self._fd, parts)
+        self._size += sum(map(len, parts))
 
     def step(self, frames: int) -> bool:
         """Write up to ``frames`` frames of the dump; True when it is all written."""
@@ -459,7 +455,7 @@ class Compaction:
         at = self._since
         while at < old_size:
             data = os.pread(old_fd, min(change_log.READ_CHUNK, old_size - at), at)
-            self._write(data)
+            self._write([data])
             at += len(data)
         os.fsync(self._fd)  # on the disk before it replaces the old log: a machine crash keeps one or the other
         os.close(self._fd)

@@ -140,9 +140,9 @@ def appends_of(store: DurableStore) -> list[bytes]:
     appended: list[bytes] = []
     append = store._append
 
-    def recorded(data: bytes) -> None:
-        appended.append(data)
-        append(data)
+    def recorded(parts: list[bytes]) -> None:
+        appended.append(b"".join(parts))
+        append(parts)
 
     store._append = recorded
     return appended

@@ -49,6 +49,7 @@ COMPACT_GROWTH = 1.5
 ROW_BYTES = 64  # a row's framing, beside its body: id, account, kind, pickle opcodes
 COMPACT_CHUNK = 1000  # objects (or states, or keys) written per frame of a compaction
 COMPACT_FRAMES_PER_APPEND = 4  # written after each append: about 5-10 ms, few appends to copy at the end
+COMPACT_PAUSE_S = 0.001  # between steps when no append comes: requests are served in between
 
 
 def _json(obj: dict) -> bytes:
@@ -151,6 +152,7 @@ class DurableStore(Store):
         self._pending: list[bytes] = []  # serialized records, one frame at the next write
         self._flushed: asyncio.Future | None = None  # done when the pending frames are written
         self._compaction: Compaction | None = None
+        self._step_due = False  # a compaction's next step is scheduled
         # The bytes of the latest version of each object, the rest of the log being dead. Hidden
         # states (a few dozen bytes, written with their object) are not counted.
         self._object_bytes: dict[str, int] = {}
@@ -325,6 +327,24 @@ class DurableStore(Store):
             self._compaction = Compaction(self)
         if self._compaction.step(COMPACT_FRAMES_PER_APPEND):
             self._finish_compaction()
+        else:
+            self._continue_soon()
+
+    def _continue_soon(self) -> None:
+        """The next step of a compaction, also when no write comes (it would wait for one, and copy more at its end)."""
+        if self._step_due:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no loop (tests using the store directly): the next append takes the next step
+        self._step_due = True
+        loop.call_later(COMPACT_PAUSE_S, self._continue)
+
+    def _continue(self) -> None:
+        self._step_due = False
+        if self._compaction is not None:
+            self._compact_some()
 
     def _compact_now(self) -> None:
         self._compaction = self._compaction or Compaction(self)

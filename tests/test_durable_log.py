@@ -3,11 +3,14 @@ while the server writes, and a file of the SQLite format before it read and rewr
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import pickle
 import sqlite3
+import time
 
+import httpx
 import pytest
 
 from reference_impl import durable_store
@@ -65,6 +68,30 @@ def test_zeroed_pages_after_the_last_frame_are_a_machine_crash_not_damage(tmp_pa
     [found] = exchange(app, ("GET", f"/v1/payment_intents/{made['id']}", A, None))
     assert found.json() == made
     app.store.close()
+
+
+def test_a_compaction_goes_on_while_no_write_comes(tmp_path, monkeypatch):
+    monkeypatch.setattr(durable_store, "COMPACT_MIN_BYTES", 1000)
+    monkeypatch.setattr(durable_store, "COMPACT_CHUNK", 1)
+    monkeypatch.setattr(durable_store, "COMPACT_FRAMES_PER_APPEND", 1)
+    store = DurableStore(str(tmp_path / "stripe.db"))
+    app = create_app(store)
+    made = made_intents(app, 20)
+
+    async def update_until_a_compaction_starts_then_wait() -> float:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://t") as client:
+            for n in range(200):
+                await client.post(f"/v1/payment_intents/{made[0]['id']}", headers=A, data={"metadata[n]": str(n)})
+                if store._compaction is not None:
+                    break
+            assert store._compaction is not None
+            waited = time.monotonic()
+            while store._compaction is not None and time.monotonic() - waited < 5:
+                await asyncio.sleep(0.01)
+            return time.monotonic() - waited
+
+    assert asyncio.run(update_until_a_compaction_starts_then_wait()) < 5
+    store.close()
 
 
 def test_a_compaction_cut_short_leaves_the_log_whole_and_its_file_is_removed(tmp_path, monkeypatch):

@@ -134,7 +134,7 @@ class Syncer:
     def _run(self) -> None:
         while not self._stopping.wait(SYNC_INTERVAL_S):
             try:
-                os.fdatasync(self._store._fd)
+                _sync_data(self._store._fd)
             except OSError:
                 pass  # the file was just swapped for its compacted copy: the next turn syncs that one
 
@@ -429,9 +429,9 @@ class DurableStore(Store):
         replay.apply((WRITE, rows.objects, [(ident, pickle.loads(state)) for ident, state in rows.states],
                       rows.responses, []))
         self._load(replay)
-        self._trim()
         self._size = 0
         self._compact_now()
+        self._trim()  # into the log: an eviction appended to the SQLite file would damage it
         for leftover in ("-wal", "-shm"):
             try:
                 os.remove(self._path + leftover)
@@ -492,6 +492,9 @@ class Compaction:
 def _chunks(items: list) -> Iterator[list]:
     for start in range(0, len(items), COMPACT_CHUNK):
         yield items[start:start + COMPACT_CHUNK]
+
+
+_sync_data = getattr(os, "fdatasync", os.fsync)  # macOS has no fdatasync
 
 
 def _sync_folder(path: str) -> None:

@@ -212,13 +212,8 @@ def test_a_compaction_at_start_keeps_everything(tmp_path, monkeypatch):
     reopened.store.close()
 
 
-def test_a_file_of_the_sqlite_format_before_is_read_and_rewritten_as_a_log(tmp_path):
-    """The tables the SQLite store wrote (objects in creation order, pickled hidden state, idempotency keys)."""
-    memory = Store()
-    app = create_app(memory)
-    made = [answer.json() for answer in exchange(app, *[("POST", "/v1/payment_intents", A, CONFIRMED)] * 3,
-                                                  ("POST", "/v1/payment_intents", {**A, "Idempotency-Key": "k1"}, PI))]
-    db = str(tmp_path / "stripe.db")
+def write_the_sqlite_format(db: str, memory: Store) -> None:
+    """What the SQLite store wrote for what ``memory`` holds."""
     old = sqlite3.connect(db)
     old.execute("PRAGMA journal_mode=WAL")
     old.executescript("""
@@ -239,6 +234,16 @@ def test_a_file_of_the_sqlite_format_before_is_read_and_rewritten_as_a_log(tmp_p
                     (account, key, s.fingerprint, s.status, s.body, s.request_id, s.created))
     old.commit()
     old.close()
+
+
+def test_a_file_of_the_sqlite_format_before_is_read_and_rewritten_as_a_log(tmp_path):
+    """The tables the SQLite store wrote (objects in creation order, pickled hidden state, idempotency keys)."""
+    memory = Store()
+    app = create_app(memory)
+    made = [answer.json() for answer in exchange(app, *[("POST", "/v1/payment_intents", A, CONFIRMED)] * 3,
+                                                  ("POST", "/v1/payment_intents", {**A, "Idempotency-Key": "k1"}, PI))]
+    db = str(tmp_path / "stripe.db")
+    write_the_sqlite_format(db, memory)
     expected = state_of(app)
 
     migrated = create_app(DurableStore(db))
@@ -255,3 +260,13 @@ def test_a_file_of_the_sqlite_format_before_is_read_and_rewritten_as_a_log(tmp_p
     assert replay.headers["Idempotent-Replayed"] == "true" and replay.json() == made[3]
     assert increment.status_code == 200
     reopened.store.close()
+
+
+def test_a_smaller_bound_trims_a_file_of_the_sqlite_format_as_it_is_rewritten(tmp_path):
+    memory = Store()
+    exchange(create_app(memory), *[("POST", "/v1/payment_intents", A, PI)] * 4)
+    db = str(tmp_path / "stripe.db")
+    write_the_sqlite_format(db, memory)
+    DurableStore(db, max_objects=2).close()
+    assert open(db, "rb").read(len(MAGIC)) == MAGIC
+    assert len(read(db)[0].objects) == 2

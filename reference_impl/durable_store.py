@@ -4,14 +4,15 @@ Reads are served from memory, loaded once at start. Each mutating request runs i
 :meth:`DurableStore.transaction`; the objects it got or added, their hidden state, the
 idempotency key it used and the objects it evicted are serialized at its end into one record.
 The records of every request handled in the same turn of the event loop are appended to the file
-(:mod:`reference_impl.change_log`) in one ``write()``, done before any of them is answered: an
+(:mod:`reference_impl.change_log`) in one ``writev()``, done before any of them is answered: an
 answered request survives a crash of the process (as SQLite's WAL with ``synchronous=NORMAL`` did
 before: the data is the kernel's; a thread hands it to the disk every ``SYNC_INTERVAL_S``).
 
-The log holds every version of every object written. It is compacted when it has grown to twice
-its size after the last compaction: the live objects are written to a new file a few thousand at
-a time, after each append (:class:`Compaction`), then what was appended meanwhile is copied after
-them and the new file replaces the old one. At start the file is replayed, last version wins.
+The log holds every version of every object written. It is compacted once half of it is dead
+(see ``COMPACT_MIN_BYTES``): the live objects are written to a new file a few thousand at a time,
+after each append and between requests (:class:`Compaction`), then what was appended meanwhile is
+copied after them and the new file replaces the old one. At start the file is replayed, last
+version wins.
 
 A file of the previous format (SQLite) is read and rewritten as a log. A file that cannot be used
 (a directory, a missing folder, read-only, not ours, damaged) raises :class:`StoreError` with one

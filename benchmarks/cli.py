@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--reference-source", help="run the reference server from this checkout instead")
     run.add_argument("--reference-python", help="run the reference server with this interpreter (another venv)")
     run.add_argument("--reference-db", action="store_true",
-                     help="run the reference server on its durable SQLite store (serve --db)")
+                     help="run the reference server on its durable store (serve --db)")
     run.add_argument("--no-suite", action="store_true", help="do not time `stripe-conformance run`")
     run.add_argument("--markdown", type=Path, help="also write the tables to this file")
     run.add_argument("--json", type=Path, help="also write every run's figures to this file")

@@ -28,7 +28,7 @@ KEY = "sk_test_bench"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--count", type=count, default=count("100k"), help="creates (default 100k)")
-    parser.add_argument("--db", type=Path, help="on the durable store in this (new) SQLite file")
+    parser.add_argument("--db", type=Path, help="on the durable store in this (new) file")
 
 
 def main(args: argparse.Namespace) -> int:

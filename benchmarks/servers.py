@@ -113,7 +113,7 @@ def reference(cpu: int | None, source: str | None = None, python: str | None = N
               alone: bool = True) -> Server:
     """``python -m reference_impl``, from ``source`` (another checkout) and with another
     interpreter (another venv) when given; with ``db``, on the durable store (``--db``) in a
-    SQLite file of its own, named ``ours-db`` unless it runs ``alone`` (as ``ours``).
+    file of its own, named ``ours-db`` unless it runs ``alone`` (as ``ours``).
 
     Logging at ``warning``, as the bundled server runs for the suite: per-request log lines
     are a debugging aid, not part of what a mock's throughput should include.

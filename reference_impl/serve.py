@@ -40,13 +40,13 @@ class ServeError(Exception):
 
 
 def make_store(db: str | None, max_objects: int | None = None) -> Store:
-    """In memory by default; with ``db``, every object also kept in that SQLite file."""
+    """In memory by default; with ``db``, every change also written to that file."""
     if db is None:
         return Store(max_objects)
-    from reference_impl.sqlite_store import SqliteStore, StoreError
+    from reference_impl.durable_store import DurableStore, StoreError
 
     try:
-        return SqliteStore(db, max_objects)
+        return DurableStore(db, max_objects)
     except StoreError as exc:
         raise ServeError(str(exc)) from None
 
@@ -137,7 +137,7 @@ def _tls_context(args: argparse.Namespace) -> ssl.SSLContext | None:
 
 
 def _announce(args: argparse.Namespace, listeners: list[Listener]) -> None:
-    storage = f"SQLite file {args.db}" if args.db else "memory"
+    storage = f"file {args.db}" if args.db else "memory"
     if args.max_objects:
         storage += f", at most {args.max_objects} per account"
     urls = " and ".join(listener.url for listener in listeners)

@@ -62,7 +62,7 @@ def parser(prog: str) -> argparse.ArgumentParser:
                             "name (repeatable; localhost, 127.0.0.1, ::1 and --host are always in it)")
     state = p.add_argument_group("state")
     state.add_argument("--db", metavar="PATH",
-                       help="keep every object in this SQLite file, so a restart loses nothing (default: memory)")
+                       help="keep every object in this file, so a restart loses nothing (default: memory)")
     state.add_argument("--max-objects", type=_positive, metavar="N",
                        help="keep at most N objects per account, evicting the oldest in a final state first "
                             "(default: no bound)")

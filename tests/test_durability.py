@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import socket
-import sqlite3
 import subprocess
 import sys
 import threading
 import time
 
 import httpx
+import orjson
 import pytest
 import requests
 
 from conformance.launcher import BundledServer
 from reference_impl.app import create_app
-from reference_impl.sqlite_store import SqliteStore
+from reference_impl import change_log
+from reference_impl.durable_store import DurableStore, read
 
 pytestmark = pytest.mark.slow  # servers restarted and killed mid-load
 
@@ -135,12 +137,28 @@ def test_sigkill_mid_load_loses_no_acknowledged_object(tmp_path):
             assert found.status_code == 200 and found.json()["amount"] == amount
 
 
-def test_a_write_costs_the_same_however_many_objects_are_stored(tmp_path):
-    """Write-through, not rewrite-all: one request's SQL is the same with 10 or 2,000 objects stored."""
+def appends_of(store: DurableStore) -> list[bytes]:
+    """What the store appends to its file from now on, one entry per ``write()``."""
+    appended: list[bytes] = []
+    append = store._append
 
-    store = SqliteStore(str(tmp_path / "stripe.db"))
-    statements: list[str] = []
-    store._db.set_trace_callback(statements.append)
+    def recorded(parts: list[bytes]) -> None:
+        appended.append(b"".join(parts))
+        append(parts)
+
+    store._append = recorded
+    return appended
+
+
+def decoded(data: bytes) -> list[tuple]:
+    return [record for record, _ in change_log.records(io.BytesIO(data), len(data))]
+
+
+def test_a_write_costs_the_same_however_many_objects_are_stored(tmp_path):
+    """Write-through, not rewrite-all: one request appends the same rows with 10 or 2,000 objects stored."""
+
+    store = DurableStore(str(tmp_path / "stripe.db"))
+    appended = appends_of(store)
     app = create_app(store)
 
     async def confirmed_create() -> httpx.Response:
@@ -149,42 +167,44 @@ def test_a_write_costs_the_same_however_many_objects_are_stored(tmp_path):
                 "amount": 1000, "currency": "usd", "payment_method": "pm_card_visa", "confirm": "true",
                 "payment_method_types[]": "card"})
 
-    def sql_of_one_confirmed_create() -> list[str]:
-        statements.clear()
+    def rows_of_one_confirmed_create() -> list[tuple]:
+        appended.clear()
         assert asyncio.run(confirmed_create()).status_code == 200
-        return [statement.split("(")[0] for statement in statements]
+        assert len(appended) == 1  # one write()
+        [(kind, objects, states, responses, deleted)] = decoded(appended[0])
+        return [kind, sorted(row[2] for row in objects), len(states), len(responses), deleted]
 
     for _ in range(10):
-        sql_of_one_confirmed_create()
-    few = sql_of_one_confirmed_create()
+        rows_of_one_confirmed_create()
+    few = rows_of_one_confirmed_create()
     with store.transaction():
         for n in range(2000):
             store.collection("durable", "payment_intent").add({"id": f"pi_filler{n}", "created": 0})
-    many = sql_of_one_confirmed_create()
-    # BEGIN, one upsert per object and per hidden state the request touched, COMMIT
-    assert few == many and few[0] == "BEGIN" and few[-1] == "COMMIT" and len(few) < 10
+    many = rows_of_one_confirmed_create()
+    # one record: the intent and the payment method and charge its confirm made, and their hidden state
+    assert few == many == ["w", ["charge", "payment_intent", "payment_method"], few[2], 0, []]
+    assert 1 <= few[2] <= 3
 
 
 def test_writes_handled_together_share_one_commit_and_none_is_answered_before_it(tmp_path):
-    """Group commit: concurrent writes cost fewer transactions, and each answer finds its object on disk."""
+    """Group commit: concurrent writes share one write(), and each answer finds its object in the file."""
     db = str(tmp_path / "stripe.db")
-    store = SqliteStore(db)
-    statements: list[str] = []
-    store._db.set_trace_callback(statements.append)
-    on_disk = sqlite3.connect(db)  # another connection sees only what was committed
-    found: list[int] = []
+    store = DurableStore(db)
+    appended = appends_of(store)
+    found: list[bool] = []
 
     async def create(client: httpx.AsyncClient) -> None:
         answer = await client.post("/v1/payment_intents", headers=A, data={"amount": 1000, "currency": "usd"})
-        found.append(on_disk.execute("SELECT count(*) FROM objects WHERE id = ?", (answer.json()["id"],)).fetchone()[0])
+        on_disk, _ = read(db)  # the file as another process would read it now
+        found.append(on_disk.objects[answer.json()["id"]][2] == orjson.dumps(answer.json()))
 
     async def burst() -> None:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(create_app(store)), base_url="http://t") as client:
             await asyncio.gather(*(create(client) for _ in range(8)))
 
     asyncio.run(burst())
-    assert found == [1] * 8
-    assert 1 <= statements.count("COMMIT") < 8
+    assert found == [True] * 8
+    assert 1 <= len(appended) < 8
 
 
 def test_stripe_conformance_serve_takes_db_too(tmp_path):
@@ -213,7 +233,7 @@ def test_stripe_conformance_serve_takes_db_too(tmp_path):
     finally:
         first.terminate()
         _, log = first.communicate(timeout=10)
-    assert f"objects in SQLite file {db}" in log
+    assert f"objects in file {db}" in log
     second = serve()
     try:
         assert requests.get(f"{base}/v1/payment_intents/{created['id']}", headers=A).json() == created
@@ -230,7 +250,7 @@ def test_a_bank_transfer_settled_by_funding_is_still_settled_after_a_restart(tmp
         async with httpx.AsyncClient(transport=httpx.ASGITransport(create_app(store)), base_url="http://t") as client:
             return [await client.request(method, path, headers=A, data=form) for method, path, form in calls]
 
-    store = SqliteStore(db)
+    store = DurableStore(db)
     [customer] = asyncio.run(requests_in(store, ("POST", "/v1/customers", {})))
     customer_id = customer.json()["id"]
     [waiting, funded] = asyncio.run(requests_in(
@@ -243,5 +263,5 @@ def test_a_bank_transfer_settled_by_funding_is_still_settled_after_a_restart(tmp
         ("POST", f"/v1/test_helpers/customers/{customer_id}/fund_cash_balance", {"amount": 2000, "currency": "usd"})))
     assert waiting.json()["status"] == "requires_action" and funded.status_code == 200
     store.close()
-    [after] = asyncio.run(requests_in(SqliteStore(db), ("GET", f"/v1/payment_intents/{waiting.json()['id']}", None)))
+    [after] = asyncio.run(requests_in(DurableStore(db), ("GET", f"/v1/payment_intents/{waiting.json()['id']}", None)))
     assert after.json()["status"] == "succeeded"

@@ -8,7 +8,7 @@ import requests
 
 from reference_impl.app import create_app
 from reference_impl.eviction import Ledger
-from reference_impl.sqlite_store import SqliteStore
+from reference_impl.durable_store import DurableStore
 from reference_impl.store import Store
 from served import Served, assert_like_an_unknown_id, exchange
 
@@ -98,19 +98,19 @@ def test_search_pages_after_eviction_still_cover_every_kept_match():
 
 def test_evictions_reach_the_db_file_and_a_smaller_bound_trims_it_at_start(tmp_path):
     db = str(tmp_path / "stripe.db")
-    store = SqliteStore(db, max_objects=2)
+    store = DurableStore(db, max_objects=2)
     app = create_app(store)
     made = [create(app) for _ in range(3)]
     store.close()
-    unbounded = create_app(SqliteStore(db))
+    unbounded = create_app(DurableStore(db))
     [listed] = exchange(unbounded, ("GET", "/v1/payment_intents", A, None))
     assert [pi["id"] for pi in listed.json()["data"]] == [made[2]["id"], made[1]["id"]]
     unbounded.store.close()
-    trimmed = create_app(SqliteStore(db, max_objects=1))
+    trimmed = create_app(DurableStore(db, max_objects=1))
     [listed] = exchange(trimmed, ("GET", "/v1/payment_intents", A, None))
     assert [pi["id"] for pi in listed.json()["data"]] == [made[2]["id"]]
     trimmed.store.close()
-    [listed] = exchange(create_app(SqliteStore(db)), ("GET", "/v1/payment_intents", A, None))
+    [listed] = exchange(create_app(DurableStore(db)), ("GET", "/v1/payment_intents", A, None))
     assert len(listed.json()["data"]) == 1
 
 

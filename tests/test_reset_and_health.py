@@ -5,7 +5,7 @@ from __future__ import annotations
 import requests
 
 from reference_impl.app import create_app
-from reference_impl.sqlite_store import SqliteStore
+from reference_impl.durable_store import DurableStore
 from reference_impl.store import Store
 from served import Served, assert_like_an_unknown_id, exchange
 
@@ -75,13 +75,13 @@ def test_reset_is_refused_on_a_server_started_with_no_reset():
 
 def test_a_reset_reaches_the_db_file(tmp_path):
     db = str(tmp_path / "stripe.db")
-    store = SqliteStore(db)
+    store = DurableStore(db)
     app = create_app(store)
     a, b = exchange(app, ("POST", "/v1/payment_intents", A, PI), ("POST", "/v1/payment_intents", B, PI))
     customer, _ = exchange(app, ("POST", "/v1/customers", A, {"email": "a@example.com"}),
                            ("POST", "/_conformance/reset/account", A, None))
     store.close()
-    reopened = create_app(SqliteStore(db))
+    reopened = create_app(DurableStore(db))
     after_a, after_b, customers = exchange(reopened, ("GET", f"/v1/payment_intents/{a.json()['id']}", A, None),
                                            ("GET", f"/v1/payment_intents/{b.json()['id']}", B, None),
                                            ("GET", f"/v1/customers/{customer.json()['id']}", A, None))
@@ -89,7 +89,7 @@ def test_a_reset_reaches_the_db_file(tmp_path):
     assert customers.status_code == 404
     exchange(reopened, ("POST", "/_conformance/reset", {}, None))
     reopened.store.close()
-    [after] = exchange(create_app(SqliteStore(db)), ("GET", f"/v1/payment_intents/{b.json()['id']}", B, None))
+    [after] = exchange(create_app(DurableStore(db)), ("GET", f"/v1/payment_intents/{b.json()['id']}", B, None))
     assert after.status_code == 404
 
 

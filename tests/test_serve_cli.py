@@ -97,7 +97,7 @@ def test_db_that_is_a_directory(tmp_path):
 def test_db_that_is_not_a_database(tmp_path):
     corrupt = tmp_path / "stripe.db"
     corrupt.write_bytes(b"this is not SQLite" * 400)
-    assert "not a SQLite database" in one_line_refusal(run_serve("--port", "0", "--db", str(corrupt)))
+    assert "not a database of this server" in one_line_refusal(run_serve("--port", "0", "--db", str(corrupt)))
 
 
 @pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,

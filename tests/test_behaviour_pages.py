@@ -64,6 +64,7 @@ def test_a_stale_page_and_a_stale_diagram_are_told_apart_from_fresh_ones(generat
         "payment_intents/capture.md: differs", "payment_intents/refund.md: no longer generated"]
 
 
+@pytest.mark.slow
 def test_every_operation_has_a_page_and_every_resource_an_index(generated):
     for operation in load_operations():
         assert f"{operation.id}.md" in generated and f"html/{operation.id}.html" in generated

@@ -82,6 +82,7 @@ def test_every_request_of_a_run_carries_the_spec_version_and_the_report_records_
     assert f"Stripe-Version {SPEC_VERSION}" in done.stdout
 
 
+@pytest.mark.slow
 def test_stripe_version_from_the_environment_is_sent_instead(reference_server, tmp_path):
     seen = Seen()
     env = {**os.environ, "STRIPE_VERSION": "2024-06-20"}
@@ -122,6 +123,7 @@ def test_a_live_key_in_the_environment_is_refused_by_the_pytest_plugin_too():
     assert seen.requests == []
 
 
+@pytest.mark.slow
 def test_restricted_test_keys_work(reference_server):
     done = run_suite("--base-url", reference_server.base_url, "--api-key", "rk_test_conformance", "--features", "capture")
     assert done.returncode == 0, done.stdout[-3000:]
@@ -240,6 +242,7 @@ def test_api_stripe_com_gets_stripes_settings(monkeypatch):
     assert (local.max_rps, local.poll_timeout, local.lacks, local.keys.publishable) == (None, 5.0, (), "pk_test_abc")
 
 
+@pytest.mark.slow
 def test_a_run_against_api_stripe_com_reports_what_a_test_account_cannot_do(reference_server, tmp_path):
     """api.stripe.com reached through a proxy stand-in that answers as the reference server does."""
     seen = Seen()

@@ -293,6 +293,7 @@ def pytest_runtest_makereport(item, call):
 '''
 
 
+@pytest.mark.slow
 def test_items_are_read_by_the_verdict_they_record_and_others_by_pytests_outcome(tmp_path):
     (tmp_path / "test_contract.py").write_text(FUZZ_MODULE)
     (tmp_path / "test_plain.py").write_text("def test_plain():\n    pass\n")
@@ -368,6 +369,7 @@ def test_the_seed_is_printed_and_stored_under_xdist(tmp_path):
     assert len(sent) == 1 and "seed 5 (replay with --seed 5)" in sent[0], result.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("where", ["a-file", "/proc/nope"])
 def test_an_unwritable_report_directory_is_refused_before_the_run(tmp_path, where):
     path = tmp_path / where if where == "a-file" else Path(where)

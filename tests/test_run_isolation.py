@@ -43,6 +43,7 @@ def test_run_ignores_the_conftest_and_ini_files_of_the_directory_it_starts_in(ho
     assert " passed" in result.stdout.splitlines()[-1]
 
 
+@pytest.mark.slow
 def test_an_unrelated_session_passes_and_registers_none_of_the_suite_s_hooks(tmp_path):
     (tmp_path / "test_mine.py").write_text(UNRELATED_TESTS)
     result = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--trace-config",
@@ -71,6 +72,7 @@ sys.exit(pytest.main(cli.pytest_arguments(args, None, ["--collect-only", "-q", "
 '''
 
 
+@pytest.mark.slow
 def test_the_suite_s_session_rewrites_no_asserts(tmp_path):
     # Rewriting every module of the distribution cost a second a run, uncached without bytecode files.
     result = subprocess.run([sys.executable, "-c", SESSION_PROBE], cwd=tmp_path, capture_output=True, text=True,

@@ -16,6 +16,8 @@ import requests
 
 from served import Served, run_serve
 
+pytestmark = pytest.mark.slow  # each test starts `serve` as its own process
+
 USAGE = 4
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import requests
 
 from served import Served
+
+pytestmark = pytest.mark.slow  # each test starts `serve` as its own process
 
 A = {"Authorization": "Bearer sk_test_logs"}
 

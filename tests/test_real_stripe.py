@@ -137,7 +137,8 @@ def test_restricted_test_keys_work(reference_server):
 def test_a_full_run_behind_a_stand_in_answering_one_request_in_seven_with_429_passes(reference_server, tmp_path):
     seen = Seen()
     with proxy(reference_server.base_url, seen, rate_limit_every=7) as standin:
-        done = run_suite("--base-url", standin.base_url, *KEYS, "--fuzz-examples", "3", "-n", "2",
+        # seed 0, as in CI: some seeds generate an id longer than the stand-in's own HTTP server reads (414)
+        done = run_suite("--base-url", standin.base_url, *KEYS, "--fuzz-examples", "3", "--seed", "0", "-n", "2",
                          "--report", str(tmp_path), timeout=900)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     traffic = _results(tmp_path)["traffic"]
